@@ -1,0 +1,53 @@
+/*
+ * Private definitions of the device module: the device and cell-array
+ * structs and helpers shared by the model files. Not installed.
+ */
+#ifndef XBAR_DEVICE_IMPL_H
+#define XBAR_DEVICE_IMPL_H
+
+#include <xbar/device.h>
+
+#include "../core/core_impl.h"
+
+struct xb_device {
+  const xb_device_type *type;
+  void *params;          /* copy of the model's parameter struct */
+  void *model;           /* built by type->prepare */
+  xb_lut_data lut;       /* owned copy of lut tables (lut type only) */
+  xb_elec_params el;
+  xb_var_params var;
+  double gmin, gmax;     /* nominal range (S) */
+};
+
+/* Structure of arrays: one array per field, never one object per cell. */
+struct xb_cells {
+  const xb_device *dev;
+  size_t n;
+  uint64_t seed;
+  double *g;                            /* conductance (S), cached */
+  double *gscale;                       /* d2d conductance factor */
+  double *shape;                        /* d2d nonlinearity factor */
+  double *state[XB_DEVICE_MAX_STATE];   /* model state, field by field */
+  unsigned char *stuck;                 /* enum xb_stuck */
+  uint64_t *events;                     /* pulse calls so far (c2c stream) */
+};
+
+/* Random stream ids: tag in the top 16 bits, cell index below. */
+enum xb__stream_tag {
+  XB__STREAM_D2D_G = 1,
+  XB__STREAM_D2D_NL = 2,
+  XB__STREAM_STUCK = 3,
+  XB__STREAM_C2C = 4,
+  XB__STREAM_READ = 5
+};
+#define XB__STREAM(tag, i) (((uint64_t)(tag) << 48) | (uint64_t)(i))
+
+static inline double xb__clamp(double v, double lo, double hi)
+{
+  return v < lo ? lo : (v > hi ? hi : v);
+}
+
+/* Derived curvatures A (pulses) of a prepared exp model (exp.c). */
+void xb__exp_model_a(const void *model, double *a_ltp, double *a_ltd);
+
+#endif

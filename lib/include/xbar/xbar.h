@@ -1,0 +1,15 @@
+/*
+ * xbar: RRAM crosspoint arrays and their CMOS peripherals at the
+ * circuit-behavioral level. This umbrella header includes every public
+ * module header.
+ */
+#ifndef XBAR_XBAR_H
+#define XBAR_XBAR_H
+
+#include <xbar/version.h>
+#include <xbar/error.h>
+#include <xbar/param.h>
+#include <xbar/rng.h>
+#include <xbar/device.h>
+
+#endif
