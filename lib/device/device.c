@@ -260,8 +260,10 @@ xb_device *xb_device_load(const char *path, xb_err *err)
                c.table);
     else
       snprintf(full, sizeof full, "%s", c.table);
-    if (xb_lut_data_read(full, &lut, err))
+    if (xb_lut_data_read(full, &lut, err)) {
+      xb__err_prefix(err, NULL, "%s: [device] table", path);
       return NULL;
+    }
   }
   xb_device *d = xb_device_create(type, model.bytes,
                                   type == xb_device_lut ? &lut : NULL, &el,

@@ -404,8 +404,7 @@ int xb_lut_data_read(const char *path, xb_lut_data *out, xb_err *err)
   if (!rc)
     rc = check_table("LTD", d.p_ltd, d.g_ltd, d.n_ltd, -1, err);
   if (rc) {
-    if (err)
-      snprintf(err->file, sizeof err->file, "%s", path);
+    xb__err_prefix(err, path, "%s", path);
     xb_lut_data_free(&d);
     goto fail;
   }

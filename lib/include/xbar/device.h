@@ -100,8 +100,8 @@ extern const xb_param_set xb_var_param_set;
  * PCMO device of Park et al. 2013 as tabulated by NeuroSim. A = 0 means
  * "derive A from the label nl_*" (xb_exp_a_from_nl). */
 #define XB_EXP_PARAMS(X)                                                      \
-  X(double, gmin, "S", 6.3572e-9, 1e-15, 1.0, "minimum conductance")          \
-  X(double, gmax, "S", 4.3478e-8, 1e-15, 1.0, "maximum conductance")          \
+  X(double, gmin, "S", 6.356471e-9, 1e-15, 1.0, "minimum conductance")        \
+  X(double, gmax, "S", 4.347826e-8, 1e-15, 1.0, "maximum conductance")        \
   X(double, levels, "pulses", 50.0, 1.0, 1e9,                                 \
     "pulses from Gmin to Gmax (x_max)")                                       \
   X(double, a_ltp, "pulses", 0.0, 0.0, 1e12,                                  \
