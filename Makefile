@@ -1,0 +1,43 @@
+# Thin wrapper over CMake and ctest. `make demo` and `make test` each work
+# alone on a fresh Debian 12 machine: both install the missing Debian
+# packages first (scripts/install-deps.sh, sudo when not root), then build.
+
+BUILD ?= build
+JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build test demo bench clean help
+
+all: build
+
+help:
+	@echo "make demo   install deps, build, run the demo, write plots/"
+	@echo "make test   install deps, build, run the whole suite with ctest"
+	@echo "make bench  build and run the benchmark programs (JSON lines)"
+	@echo "make deps | build | clean"
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: deps build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+# Until the PARCA learning demo exists, the demo is the device experiment
+# (seed 000 Fig. 2.3).
+demo: deps build
+	$(BUILD)/experiments/device_ltp_ltd --out plots
+	@test -s plots/device_ltp_ltd.png && echo "demo: plots/device_ltp_ltd.png"
+
+bench: deps build
+	@set -e; found=0; \
+	for b in $(BUILD)/experiments/bench_*; do \
+	  [ -x "$$b" ] || continue; found=1; echo "== $$b"; "$$b"; \
+	done; \
+	[ $$found = 1 ] || echo "bench: no benchmark programs yet"
+
+clean:
+	rm -rf $(BUILD)
