@@ -47,6 +47,15 @@ static inline double xb__clamp(double v, double lo, double hi)
   return v < lo ? lo : (v > hi ? hi : v);
 }
 
+/* The cross-field check every model with a [gmin, gmax] range needs. */
+static inline int xb__check_range_order(double gmin, double gmax, xb_err *err)
+{
+  if (gmin < gmax)
+    return XB_OK;
+  return xb__err_set(err, XB_ERANGE, NULL, 0, "gmin", 0, gmax,
+                     "[model] gmin = %g must be below gmax = %g", gmin, gmax);
+}
+
 /* Derived curvatures A (pulses) of a prepared exp model (exp.c). */
 void xb__exp_model_a(const void *model, double *a_ltp, double *a_ltd);
 

@@ -62,10 +62,9 @@ static double x_ltd(const exp_model *m, double a, double g)
 static int check(const void *pp, xb_err *err)
 {
   const xb_exp_params *p = pp;
-  if (!(p->gmin < p->gmax))
-    return xb__err_set(err, XB_ERANGE, NULL, 0, "gmin", 0, p->gmax,
-                       "[model] gmin = %g must be below gmax = %g", p->gmin,
-                       p->gmax);
+  int rc = xb__check_range_order(p->gmin, p->gmax, err);
+  if (rc)
+    return rc;
   if (p->a_ltp == 0 && fabs(p->nl_ltp) < 0.01)
     return xb__err_set(err, XB_ERANGE, NULL, 0, "nl_ltp", 0.01, 9.9,
                        "[model] a_ltp = 0 needs |nl_ltp| >= 0.01 "

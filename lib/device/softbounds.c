@@ -18,11 +18,7 @@
 static int check(const void *pp, xb_err *err)
 {
   const xb_softbounds_params *p = pp;
-  if (!(p->gmin < p->gmax))
-    return xb__err_set(err, XB_ERANGE, NULL, 0, "gmin", 0, p->gmax,
-                       "[model] gmin = %g must be below gmax = %g", p->gmin,
-                       p->gmax);
-  return XB_OK;
+  return xb__check_range_order(p->gmin, p->gmax, err);
 }
 
 #define XB_PARAM_T xb_softbounds_params
