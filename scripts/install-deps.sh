@@ -9,7 +9,8 @@ pkgs=(build-essential cmake pkg-config
       libsundials-dev
       gnuplot-nox
       check
-      libinih-dev)
+      libinih-dev
+      libsuitesparse-dev)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -11,5 +11,6 @@
 #include <xbar/param.h>
 #include <xbar/rng.h>
 #include <xbar/device.h>
+#include <xbar/array.h>
 
 #endif

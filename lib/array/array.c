@@ -1,0 +1,980 @@
+/*
+ * Crosspoint array DC solve (see xbar/array.h for the network).
+ *
+ * Fast solver. With T_r = A_r + G and T_c = A_c + G (A_* the wire
+ * Laplacians plus source conductances at the line ends, G the diagonal of
+ * cell conductances), the nodal system is
+ *
+ *     T_r R - G C = b_r,      -G R + T_c C = b_c.
+ *
+ * C is eliminated exactly, C = T_c^-1 (b_c + G R), leaving the row layer
+ *
+ *     S R = b_r + G T_c^-1 b_c,     S = T_r - G T_c^-1 G,
+ *
+ * which is symmetric positive definite when every node reaches a source.
+ * S is never formed: S p costs one batch of tridiagonal column solves
+ * (swept row by row, so the inner loop runs along contiguous memory across
+ * all columns at once) and one row-wise tridiagonal product. Conjugate
+ * gradients on S use the row tridiagonal solves T_r^-1 as preconditioner;
+ * since 0 < S <= T_r, the preconditioned spectrum lies in (0, 1] and is
+ * close to 1 whenever the cells are much weaker than the wires.
+ *
+ * Stopping test. Let z = T_r^-1 r be the preconditioned residual and lam
+ * the smallest Ritz value of the preconditioned operator (from the CG
+ * coefficients, Lanczos). The row-voltage error is estimated by
+ * E = ||z||_inf / lam; the column-voltage error is at most E too (T_c^-1 G
+ * has row sums <= 1), so the current of line L, a sum of cell currents,
+ * is off by at most 2 G_L E with G_L the line's total cell conductance. The
+ * solve stops when 2 G_L E <= tol/2 * max(|I_L|, 1e-3 max|I|) for every
+ * connected line L. (Stopping on ||r|| / ||b|| fails here: ||b|| is carried
+ * by the driver and wire conductances, about 1e5 times the cell currents.)
+ *
+ * Workload: 4096 x 4096 within memory (17 double arrays of N*M), the
+ * learning loops' hundreds of reads on unchanged conductances (the
+ * tridiagonal factors are kept), and 8 x 8 for SPICE cross-checks.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "array_impl.h"
+
+#define XB_PARAM_T xb_array_params
+XB_PARAM_SET_DEFINE(xb_array_param_set, "array", XB_ARRAY_PARAMS, NULL)
+#undef XB_PARAM_T
+
+static double now(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+/* Row stride: a multiple of 8 doubles that is not a multiple of 512 bytes
+ * times a power of two, so the rows of a column sweep spread over cache
+ * sets. */
+static size_t padded(size_t m)
+{
+  size_t ld = (m + 7) & ~(size_t)7;
+  if (ld >= 64 && (ld & (ld - 1)) == 0)
+    ld += 8;
+  else if (ld % 256 == 0)
+    ld += 8;
+  return ld;
+}
+
+/* ---- creation and settings ----------------------------------------------- */
+
+void xb_array_free(xb_array *a)
+{
+  if (!a)
+    return;
+  free(a->g);
+  free(a->rw_row);
+  free(a->rw_col);
+  free(a->row);
+  free(a->col);
+  double **bufs[] = {&a->gl, &a->ieq, &a->frm, &a->frd, &a->fcm, &a->fcd,
+                     &a->x,  &a->vc,  &a->b,   &a->r,   &a->z,   &a->pv,
+                     &a->q,  &a->t,   &a->iline[0], &a->iline[1],
+                     &a->gsum};
+  for (size_t k = 0; k < sizeof bufs / sizeof bufs[0]; k++)
+    free(*bufs[k]);
+  free(a);
+}
+
+static void default_line(const xb_array *a, int axis, int mode, double v,
+                         xb_line *l)
+{
+  l->mode = mode;
+  l->v = v;
+  l->ends = axis == XB_ROW ? a->p.row_ends : a->p.col_ends;
+  l->r = mode == XB_LINE_SENSE ? a->p.r_sense : a->p.r_drive;
+}
+
+xb_array *xb_array_create(size_t rows, size_t cols, const xb_array_params *p,
+                          xb_err *err)
+{
+  if (rows < 1 || cols < 1 || rows > ((size_t)1 << 28) / cols) {
+    xb__err(err, XB_ESIZE, "array %zu x %zu outside 1 <= N*M <= 2^28", rows,
+            cols);
+    return NULL;
+  }
+  xb_array_params par;
+  if (p)
+    par = *p;
+  else
+    xb_param_defaults(&xb_array_param_set, &par);
+  if (xb_param_check(&xb_array_param_set, &par, err))
+    return NULL;
+  xb_array *a = calloc(1, sizeof *a);
+  if (!a) {
+    xb__err(err, XB_ENOMEM, "array");
+    return NULL;
+  }
+  a->n = rows;
+  a->m = cols;
+  a->ld = padded(cols);
+  a->p = par;
+  size_t nm = rows * cols, np = rows * a->ld;
+  a->g = calloc(nm, sizeof(double));
+  a->row = calloc(rows, sizeof(xb_line));
+  a->col = calloc(cols, sizeof(xb_line));
+  a->iline[0] = calloc(rows, sizeof(double));
+  a->iline[1] = calloc(cols, sizeof(double));
+  a->gsum = calloc(rows + cols, sizeof(double));
+  int ok = a->g && a->row && a->col && a->iline[0] && a->iline[1] && a->gsum;
+  double **bufs[] = {&a->gl, &a->frm, &a->frd, &a->fcm, &a->fcd, &a->x,
+                     &a->vc, &a->b,   &a->r,   &a->z,   &a->pv,  &a->q,
+                     &a->t};
+  for (size_t k = 0; ok && k < sizeof bufs / sizeof bufs[0]; k++)
+    ok = (*bufs[k] = calloc(np, sizeof(double))) != NULL;
+  if (!ok) {
+    xb__err(err, XB_ENOMEM, "array %zu x %zu needs about %.3g GB", rows, cols,
+            (double)np * 8 * 15 / 1e9);
+    xb_array_free(a);
+    return NULL;
+  }
+  for (size_t i = 0; i < rows; i++)
+    default_line(a, XB_ROW, XB_LINE_DRIVE, 0.0, &a->row[i]);
+  for (size_t j = 0; j < cols; j++)
+    default_line(a, XB_COL, XB_LINE_SENSE, 0.0, &a->col[j]);
+  return a;
+}
+
+size_t xb_array_rows(const xb_array *a) { return a->n; }
+size_t xb_array_cols(const xb_array *a) { return a->m; }
+const xb_array_params *xb_array_params_of(const xb_array *a) { return &a->p; }
+const double *xb_array_g(const xb_array *a) { return a->g; }
+
+int xb_array_set_solver(xb_array *a, const xb_array_params *p, xb_err *err)
+{
+  if (!a || !p)
+    return xb__err(err, XB_EINVAL, "NULL array or parameters");
+  int rc = xb_param_check(&xb_array_param_set, p, err);
+  if (rc)
+    return rc;
+  a->p.solver = p->solver;
+  a->p.tol = p->tol;
+  a->p.maxit = p->maxit;
+  a->p.newton_tol = p->newton_tol;
+  a->p.newton_maxit = p->newton_maxit;
+  a->solved = 0;
+  return XB_OK;
+}
+
+int xb_array_set_g(xb_array *a, const double *g, xb_err *err)
+{
+  if (!a || !g)
+    return xb__err(err, XB_EINVAL, "NULL array or conductances");
+  size_t nm = a->n * a->m;
+  for (size_t k = 0; k < nm; k++)
+    if (!(g[k] >= 0) || !isfinite(g[k]))
+      return xb__err_set(err, XB_EINVAL, NULL, 0, "g", 0, INFINITY,
+                         "cell (%zu, %zu): conductance %g S must be finite "
+                         "and >= 0",
+                         k / a->m, k % a->m, g[k]);
+  memcpy(a->g, g, nm * sizeof(double));
+  a->cells = NULL;
+  a->factored = 0;
+  a->solved = 0;
+  return XB_OK;
+}
+
+int xb_array_set_cells(xb_array *a, const xb_cells *c, xb_err *err)
+{
+  if (!a || !c)
+    return xb__err(err, XB_EINVAL, "NULL array or cells");
+  if (xb_cells_count(c) != a->n * a->m)
+    return xb__err(err, XB_ESIZE, "%zu cells for a %zu x %zu array",
+                   xb_cells_count(c), a->n, a->m);
+  int rc = xb_array_set_g(a, xb_cells_g(c), err);
+  if (!rc)
+    a->cells = c;
+  return rc;
+}
+
+int xb_array_set_rw(xb_array *a, int axis, const double *rw, xb_err *err)
+{
+  if (!a || (axis != XB_ROW && axis != XB_COL))
+    return xb__err(err, XB_EINVAL, "NULL array or bad axis");
+  double **dst = axis == XB_ROW ? &a->rw_row : &a->rw_col;
+  size_t n = axis == XB_ROW ? a->n * (a->m - 1) : (a->n - 1) * a->m;
+  if (!rw) {
+    free(*dst);
+    *dst = NULL;
+  } else {
+    for (size_t k = 0; k < n; k++)
+      if (!(rw[k] > 0) || !isfinite(rw[k]))
+        return xb__err_set(err, XB_EINVAL, NULL, 0, "rw", 0, INFINITY,
+                           "%s wire segment %zu: %g Ohm must be finite and "
+                           "> 0",
+                           axis == XB_ROW ? "row" : "column", k, rw[k]);
+    if (n) {
+      double *copy = malloc(n * sizeof(double));
+      if (!copy)
+        return xb__err(err, XB_ENOMEM, "wire resistances");
+      memcpy(copy, rw, n * sizeof(double));
+      free(*dst);
+      *dst = copy;
+    }
+  }
+  a->factored = 0;
+  a->solved = 0;
+  return XB_OK;
+}
+
+static int check_line(const xb_array *a, int axis, size_t k, xb_err *err)
+{
+  if (!a || (axis != XB_ROW && axis != XB_COL))
+    return xb__err(err, XB_EINVAL, "NULL array or bad axis");
+  if (k >= (axis == XB_ROW ? a->n : a->m))
+    return xb__err(err, XB_EINVAL, "%s %zu out of range",
+                   axis == XB_ROW ? "row" : "column", k);
+  return XB_OK;
+}
+
+int xb_array_set_line(xb_array *a, int axis, size_t k, const xb_line *l,
+                      xb_err *err)
+{
+  int rc = check_line(a, axis, k, err);
+  if (rc)
+    return rc;
+  if (!l || l->mode < XB_LINE_FLOAT || l->mode > XB_LINE_SENSE)
+    return xb__err(err, XB_EINVAL, "line mode must be float, drive or sense");
+  if (l->mode != XB_LINE_FLOAT) {
+    if (!isfinite(l->v))
+      return xb__err_set(err, XB_EINVAL, NULL, 0, "v", NAN, NAN,
+                         "line voltage %g V is not finite", l->v);
+    if (!(l->r > 0) || !isfinite(l->r))
+      return xb__err_set(err, XB_EINVAL, NULL, 0, "r", 0, INFINITY,
+                         "line resistance %g Ohm must be finite and > 0",
+                         l->r);
+    if (l->ends < 1 || l->ends > 3)
+      return xb__err(err, XB_EINVAL, "line ends must be 1, 2 or 3");
+  }
+  xb_line *dst = axis == XB_ROW ? &a->row[k] : &a->col[k];
+  double n0, f0, n1, f1;
+  xb__line_ends(dst, &n0, &f0);
+  xb__line_ends(l, &n1, &f1);
+  if (n0 != n1 || f0 != f1)
+    a->factored = 0;
+  *dst = *l;
+  a->solved = 0;
+  return XB_OK;
+}
+
+int xb_array_get_line(const xb_array *a, int axis, size_t k, xb_line *l)
+{
+  int rc = check_line(a, axis, k, NULL);
+  if (!rc)
+    *l = axis == XB_ROW ? a->row[k] : a->col[k];
+  return rc;
+}
+
+static int set_default(xb_array *a, int axis, size_t k, int mode, double v,
+                       xb_err *err)
+{
+  int rc = check_line(a, axis, k, err);
+  if (rc)
+    return rc;
+  xb_line l;
+  default_line(a, axis, mode, v, &l);
+  return xb_array_set_line(a, axis, k, &l, err);
+}
+
+int xb_array_drive(xb_array *a, int axis, size_t k, double v, xb_err *err)
+{
+  return set_default(a, axis, k, XB_LINE_DRIVE, v, err);
+}
+
+int xb_array_sense(xb_array *a, int axis, size_t k, double v, xb_err *err)
+{
+  return set_default(a, axis, k, XB_LINE_SENSE, v, err);
+}
+
+int xb_array_float(xb_array *a, int axis, size_t k, xb_err *err)
+{
+  return set_default(a, axis, k, XB_LINE_FLOAT, 0.0, err);
+}
+
+/* ---- connectivity ---------------------------------------------------------- */
+
+static size_t uf_find(size_t *parent, size_t x)
+{
+  while (parent[x] != x) {
+    parent[x] = parent[parent[x]];
+    x = parent[x];
+  }
+  return x;
+}
+
+/* Every group of lines joined by non-zero cells must reach a source. */
+static int check_grounded(const xb_array *a, xb_err *err)
+{
+  size_t n = a->n, m = a->m;
+  size_t *parent = malloc((n + m) * sizeof(size_t));
+  unsigned char *src = calloc(n + m, 1);
+  if (!parent || !src) {
+    free(parent);
+    free(src);
+    return xb__err(err, XB_ENOMEM, "connectivity check");
+  }
+  for (size_t k = 0; k < n + m; k++)
+    parent[k] = k;
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < m; j++)
+      if (a->gl[i * a->ld + j] > 0) {
+        size_t ri = uf_find(parent, i), cj = uf_find(parent, n + j);
+        if (ri != cj)
+          parent[ri] = cj;
+      }
+  for (size_t i = 0; i < n; i++)
+    if (a->row[i].mode != XB_LINE_FLOAT)
+      src[uf_find(parent, i)] = 1;
+  for (size_t j = 0; j < m; j++)
+    if (a->col[j].mode != XB_LINE_FLOAT)
+      src[uf_find(parent, n + j)] = 1;
+  int rc = XB_OK;
+  for (size_t k = 0; k < n + m && !rc; k++)
+    if (!src[uf_find(parent, k)])
+      rc = xb__err(err, XB_ESINGULAR,
+                   "%s %zu has no path to any driven or sensed line "
+                   "(floating, and its cells are open or lead only to "
+                   "floating lines)",
+                   k < n ? "row" : "column", k < n ? k : k - n);
+  free(parent);
+  free(src);
+  return rc;
+}
+
+/* ---- tridiagonal layers ------------------------------------------------------ */
+
+/* Factor T_r (rows) and T_c (columns) for the conductances in a->gl. */
+static void factor(xb_array *a)
+{
+  size_t n = a->n, m = a->m, ld = a->ld;
+  memset(a->gsum, 0, (n + m) * sizeof(double));
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < m; j++) {
+      a->gsum[i] += a->gl[i * ld + j];
+      a->gsum[n + j] += a->gl[i * ld + j];
+    }
+  for (size_t i = 0; i < n; i++) {
+    double gn, gf;
+    xb__line_ends(&a->row[i], &gn, &gf);
+    double *mm = a->frm + i * ld, *dd = a->frd + i * ld;
+    const double *g = a->gl + i * ld;
+    double wl = 0, d_prev = 0, w_prev = 0;
+    for (size_t j = 0; j < m; j++) {
+      double wr = j + 1 < m ? xb__wr(a, i, j) : 0;
+      double diag = wl + wr + g[j] + (j == 0 ? gn : 0) + (j + 1 == m ? gf : 0);
+      double d = j ? diag - w_prev * w_prev / d_prev : diag;
+      dd[j] = 1.0 / d;
+      if (j + 1 < m)
+        mm[j] = wr / d;
+      d_prev = d;
+      w_prev = wr;
+      wl = wr;
+    }
+  }
+  /* Columns, swept row by row across all columns. */
+  for (size_t i = 0; i < n; i++) {
+    double *mm = a->fcm + i * ld, *dd = a->fcd + i * ld;
+    const double *g = a->gl + i * ld;
+    const double *mprev = i ? a->fcm + (i - 1) * ld : NULL;
+    for (size_t j = 0; j < m; j++) {
+      double gn, gf;
+      xb__line_ends(&a->col[j], &gn, &gf);
+      double wu = i ? xb__wc(a, i - 1, j) : 0;
+      double wd = i + 1 < n ? xb__wc(a, i, j) : 0;
+      double diag = wu + wd + g[j] + (i == 0 ? gn : 0) + (i + 1 == n ? gf : 0);
+      /* d_i = diag - w_{i-1}^2 / d_{i-1} = diag - w_{i-1} m_{i-1} */
+      double d = i ? diag - wu * mprev[j] : diag;
+      dd[j] = 1.0 / d;
+      if (i + 1 < n)
+        mm[j] = wd / d;
+    }
+  }
+  a->factored = 1;
+}
+
+/* y = T_r^-1 f (y may alias f). */
+static void row_solve(const xb_array *a, const double *f, double *y)
+{
+  size_t n = a->n, m = a->m, ld = a->ld;
+  for (size_t i = 0; i < n; i++) {
+    const double *mm = a->frm + i * ld, *dd = a->frd + i * ld;
+    const double *fi = f + i * ld;
+    double *yi = y + i * ld;
+    double s = fi[0];
+    yi[0] = s;
+    for (size_t j = 1; j < m; j++) {
+      s = fi[j] + mm[j - 1] * s;
+      yi[j] = s;
+    }
+    s = yi[m - 1] * dd[m - 1];
+    yi[m - 1] = s;
+    for (size_t j = m - 1; j-- > 0;) {
+      s = yi[j] * dd[j] + mm[j] * s;
+      yi[j] = s;
+    }
+  }
+}
+
+/* y = T_c^-1 f, all columns at once (y may alias f). */
+static void col_solve(const xb_array *a, const double *f, double *y)
+{
+  size_t n = a->n, m = a->m, ld = a->ld;
+  if (y != f)
+    memcpy(y, f, m * sizeof(double));
+  for (size_t i = 1; i < n; i++) {
+    const double *mm = a->fcm + (i - 1) * ld;
+    const double *yp = y + (i - 1) * ld;
+    const double *fi = f + i * ld;
+    double *yi = y + i * ld;
+    for (size_t j = 0; j < m; j++)
+      yi[j] = fi[j] + mm[j] * yp[j];
+  }
+  {
+    double *yl = y + (n - 1) * ld;
+    const double *dd = a->fcd + (n - 1) * ld;
+    for (size_t j = 0; j < m; j++)
+      yl[j] *= dd[j];
+  }
+  for (size_t i = n - 1; i-- > 0;) {
+    const double *mm = a->fcm + i * ld, *dd = a->fcd + i * ld;
+    const double *yn = y + (i + 1) * ld;
+    double *yi = y + i * ld;
+    for (size_t j = 0; j < m; j++)
+      yi[j] = yi[j] * dd[j] + mm[j] * yn[j];
+  }
+}
+
+/* q = T_r p. */
+static void row_apply(const xb_array *a, const double *p, double *q)
+{
+  size_t n = a->n, m = a->m, ld = a->ld;
+  for (size_t i = 0; i < n; i++) {
+    double gn, gf;
+    xb__line_ends(&a->row[i], &gn, &gf);
+    const double *pi = p + i * ld, *g = a->gl + i * ld;
+    double *qi = q + i * ld;
+    if (!a->rw_row) {
+      double w = 1.0 / a->p.rw_row;
+      for (size_t j = 0; j < m; j++) {
+        double s = g[j] * pi[j];
+        if (j > 0)
+          s += w * (pi[j] - pi[j - 1]);
+        if (j + 1 < m)
+          s += w * (pi[j] - pi[j + 1]);
+        qi[j] = s;
+      }
+    } else {
+      const double *rw = a->rw_row + i * (m - 1);
+      for (size_t j = 0; j < m; j++) {
+        double s = g[j] * pi[j];
+        if (j > 0)
+          s += (pi[j] - pi[j - 1]) / rw[j - 1];
+        if (j + 1 < m)
+          s += (pi[j] - pi[j + 1]) / rw[j];
+        qi[j] = s;
+      }
+    }
+    qi[0] += gn * pi[0];
+    qi[m - 1] += gf * pi[m - 1];
+  }
+}
+
+/* q = S p = T_r p - G T_c^-1 G p; uses a->t. */
+static void schur_apply(xb_array *a, const double *p, double *q)
+{
+  size_t n = a->n, m = a->m, ld = a->ld;
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < m; j++)
+      a->t[i * ld + j] = a->gl[i * ld + j] * p[i * ld + j];
+  col_solve(a, a->t, a->t);
+  row_apply(a, p, q);
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < m; j++)
+      q[i * ld + j] -= a->gl[i * ld + j] * a->t[i * ld + j];
+}
+
+static double dot(const xb_array *a, const double *u, const double *v)
+{
+  double s = 0;
+  for (size_t i = 0; i < a->n; i++) {
+    const double *ui = u + i * a->ld, *vi = v + i * a->ld;
+    for (size_t j = 0; j < a->m; j++)
+      s += ui[j] * vi[j];
+  }
+  return s;
+}
+
+static double amax(const xb_array *a, const double *u)
+{
+  double s = 0;
+  for (size_t i = 0; i < a->n; i++)
+    for (size_t j = 0; j < a->m; j++)
+      s = fmax(s, fabs(u[i * a->ld + j]));
+  return s;
+}
+
+/* Column-layer right-hand side: source terms at the column ends plus the
+ * Newton current sources. */
+static void rhs_col(const xb_array *a, double *bc)
+{
+  size_t n = a->n, m = a->m, ld = a->ld;
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < m; j++)
+      bc[i * ld + j] = a->ieq ? a->ieq[i * ld + j] : 0.0;
+  for (size_t j = 0; j < m; j++) {
+    double gn, gf;
+    xb__line_ends(&a->col[j], &gn, &gf);
+    bc[j] += gn * a->col[j].v;
+    bc[(n - 1) * ld + j] += gf * a->col[j].v;
+  }
+}
+
+static void rhs_row(const xb_array *a, double *br)
+{
+  size_t n = a->n, m = a->m, ld = a->ld;
+  for (size_t i = 0; i < n; i++) {
+    for (size_t j = 0; j < m; j++)
+      br[i * ld + j] = a->ieq ? -a->ieq[i * ld + j] : 0.0;
+    double gn, gf;
+    xb__line_ends(&a->row[i], &gn, &gf);
+    br[i * ld] += gn * a->row[i].v;
+    br[i * ld + m - 1] += gf * a->row[i].v;
+  }
+}
+
+/* Column voltages from row voltages: vc = T_c^-1 (b_c + G x). */
+static void columns_from_rows(xb_array *a)
+{
+  size_t n = a->n, m = a->m, ld = a->ld;
+  rhs_col(a, a->vc);
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < m; j++)
+      a->vc[i * ld + j] += a->gl[i * ld + j] * a->x[i * ld + j];
+  col_solve(a, a->vc, a->vc);
+}
+
+/* Line currents from the cell currents gl (R - C) + ieq. Also returns the
+ * voltage-error budget of the stopping test: min over connected lines of
+ * tol/2 max(|I|, 1e-3 max|I|) / (2 G_L). */
+static double line_currents(xb_array *a, double tol)
+{
+  size_t n = a->n, m = a->m, ld = a->ld;
+  double *ir = a->iline[0], *ic = a->iline[1];
+  memset(ir, 0, n * sizeof(double));
+  memset(ic, 0, m * sizeof(double));
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < m; j++) {
+      size_t k = i * ld + j;
+      double c = a->gl[k] * (a->x[k] - a->vc[k]) + (a->ieq ? a->ieq[k] : 0);
+      ir[i] -= c;
+      ic[j] += c;
+    }
+  double imax = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (a->row[i].mode == XB_LINE_FLOAT)
+      ir[i] = 0;
+    imax = fmax(imax, fabs(ir[i]));
+  }
+  for (size_t j = 0; j < m; j++) {
+    if (a->col[j].mode == XB_LINE_FLOAT)
+      ic[j] = 0;
+    imax = fmax(imax, fabs(ic[j]));
+  }
+  const double *gsum = a->gsum;
+  double budget = INFINITY, floor = 1e-3 * imax;
+  for (size_t k = 0; k < n + m; k++) {
+    const xb_line *l = k < n ? &a->row[k] : &a->col[k - n];
+    double I = k < n ? ir[k] : ic[k - n];
+    if (l->mode == XB_LINE_FLOAT || gsum[k] == 0)
+      continue;
+    budget = fmin(budget, 0.5 * tol * fmax(fabs(I), floor) / (2 * gsum[k]));
+  }
+  return budget;
+}
+
+/* Smallest eigenvalue of the Lanczos tridiagonal (diag d, off e), k >= 1,
+ * by Sturm-sequence bisection on [0, 2]. */
+static double ritz_min(const double *d, const double *e, int k)
+{
+  double lo = 0, hi = 2;
+  for (int it = 0; it < 50; it++) {
+    double x = 0.5 * (lo + hi), q = d[0] - x;
+    int neg = q < 0;
+    for (int j = 1; j < k; j++) {
+      if (q == 0)
+        q = 1e-300;
+      q = d[j] - x - e[j] * e[j] / q;
+      neg += q < 0;
+    }
+    if (neg >= 1)
+      hi = x;
+    else
+      lo = x;
+  }
+  return fmax(lo, 1e-12);
+}
+
+/* Solve the linear network (gl, ieq) with PCG on the Schur complement. */
+static int solve_pcg(xb_array *a, xb_err *err)
+{
+  size_t n = a->n, m = a->m, ld = a->ld, np = n * ld;
+  double tol = a->p.tol;
+  /* b = b_r + G T_c^-1 b_c */
+  rhs_col(a, a->t);
+  col_solve(a, a->t, a->t);
+  rhs_row(a, a->b);
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < m; j++)
+      a->b[i * ld + j] += a->gl[i * ld + j] * a->t[i * ld + j];
+  memset(a->x, 0, np * sizeof(double));
+  memcpy(a->r, a->b, np * sizeof(double));
+  if (amax(a, a->b) == 0) { /* no sources: the zero solution is exact */
+    columns_from_rows(a);
+    line_currents(a, tol);
+    a->stats.err_bound = 0;
+    return XB_OK;
+  }
+  row_solve(a, a->r, a->z);
+  memcpy(a->pv, a->z, np * sizeof(double));
+  double rz = dot(a, a->r, a->z);
+  int maxit = a->p.maxit;
+  double *ld_d = malloc(2 * (size_t)(maxit + 1) * sizeof(double));
+  if (!ld_d)
+    return xb__err(err, XB_ENOMEM, "solver work");
+  double *ld_e = ld_d + maxit + 1;
+  double alpha_prev = 0, beta_prev = 0, budget = 0, est = INFINITY;
+  int it, done = 0, fresh = 0;
+  for (it = 0; it < maxit && !done; it++) {
+    schur_apply(a, a->pv, a->q);
+    double pq = dot(a, a->pv, a->q);
+    if (!(pq > 0)) {
+      free(ld_d);
+      return xb__err(err, XB_ESINGULAR,
+                     "network matrix not positive definite (p.Sp = %g)", pq);
+    }
+    double alpha = rz / pq;
+    for (size_t k = 0; k < np; k++) {
+      a->x[k] += alpha * a->pv[k];
+      a->r[k] -= alpha * a->q[k];
+    }
+    row_solve(a, a->r, a->z);
+    double rz_new = dot(a, a->r, a->z);
+    double beta = rz_new / rz;
+    /* Lanczos tridiagonal of the preconditioned operator. */
+    ld_d[it] = 1.0 / alpha + (it ? beta_prev / alpha_prev : 0.0);
+    ld_e[it] = it ? sqrt(beta_prev) / alpha_prev : 0.0;
+    double lam = ritz_min(ld_d, ld_e, it + 1);
+    est = amax(a, a->z) / lam;
+    fresh = 0;
+    if (it == 0 || est <= budget) {
+      /* Budget from the currents of the present iterate; confirm. */
+      columns_from_rows(a);
+      budget = line_currents(a, tol);
+      fresh = 1;
+      if (it > 0 && est <= budget)
+        done = 1;
+    }
+    if (rz_new == 0)
+      done = 1;
+    for (size_t k = 0; k < np; k++)
+      a->pv[k] = a->z[k] + beta * a->pv[k];
+    rz = rz_new;
+    alpha_prev = alpha;
+    beta_prev = beta;
+  }
+  free(ld_d);
+  if (!fresh) {
+    columns_from_rows(a);
+    budget = line_currents(a, tol);
+  }
+  a->stats.iterations += it;
+  a->stats.err_bound = budget > 0 ? tol * est / (2 * budget) : INFINITY;
+  if (!done)
+    return xb__err(err, XB_ENOCONV,
+                   "array solve: no convergence in %d iterations (error "
+                   "estimate %.3g x tolerance)",
+                   it, est / (budget > 0 ? budget : 1e-300));
+  return XB_OK;
+}
+
+static int solve_linear(xb_array *a, xb_err *err)
+{
+  if (!a->factored) {
+    int rc = check_grounded(a, err);
+    if (rc)
+      return rc;
+    factor(a);
+  }
+  if (a->p.solver == 1) {
+    int rc = xb__array_solve_klu(a, err);
+    if (!rc)
+      line_currents(a, a->p.tol);
+    return rc;
+  }
+  return solve_pcg(a, err);
+}
+
+/* Load the conductances into the padded solver layout. */
+static void load_g(xb_array *a)
+{
+  if (a->cells)
+    memcpy(a->g, xb_cells_g(a->cells), a->n * a->m * sizeof(double));
+  for (size_t i = 0; i < a->n; i++) {
+    double *dst = a->gl + i * a->ld;
+    const double *src = a->g + i * a->m;
+    if (memcmp(dst, src, a->m * sizeof(double)) != 0) {
+      memcpy(dst, src, a->m * sizeof(double));
+      a->factored = 0;
+    }
+  }
+}
+
+static int nonlinear(const xb_array *a)
+{
+  if (!a->cells)
+    return 0;
+  const xb_device *d = xb_cells_device(a->cells);
+  return xb_device_type_of(d)->iv != NULL || xb_device_elec(d)->iv != 0;
+}
+
+/* Newton on the cell I-V: each step linearises every cell at its present
+ * voltage (conductance dI/dV and a parallel current source) and solves. */
+static int solve_newton(xb_array *a, xb_err *err)
+{
+  size_t n = a->n, m = a->m, ld = a->ld;
+  if (!a->ieq) {
+    a->ieq = calloc(n * ld, sizeof(double));
+    if (!a->ieq)
+      return xb__err(err, XB_ENOMEM, "Newton work");
+  }
+  double *prev = malloc((n + m) * sizeof(double));
+  if (!prev)
+    return xb__err(err, XB_ENOMEM, "Newton work");
+  memset(a->ieq, 0, n * ld * sizeof(double));
+  int rc = solve_linear(a, err); /* small-signal start */
+  int k;
+  for (k = 0; !rc && k < a->p.newton_maxit; k++) {
+    memcpy(prev, a->iline[0], n * sizeof(double));
+    memcpy(prev + n, a->iline[1], m * sizeof(double));
+    for (size_t i = 0; i < n; i++)
+      for (size_t j = 0; j < m; j++) {
+        size_t c = i * ld + j;
+        double v = a->x[c] - a->vc[c], I, dI;
+        xb_cells_iv(a->cells, i * m + j, v, &I, &dI, NULL);
+        a->gl[c] = dI;
+        a->ieq[c] = I - dI * v;
+      }
+    a->factored = 0;
+    rc = solve_linear(a, err);
+    if (rc)
+      break;
+    double dmax = 0, imax = 0;
+    for (size_t l = 0; l < n + m; l++) {
+      double I = l < n ? a->iline[0][l] : a->iline[1][l - n];
+      dmax = fmax(dmax, fabs(I - prev[l]));
+      imax = fmax(imax, fabs(I));
+    }
+    if (dmax <= a->p.newton_tol * imax)
+      break;
+  }
+  a->stats.newton = k + 1;
+  if (!rc && k == a->p.newton_maxit)
+    rc = xb__err(err, XB_ENOCONV, "Newton: no convergence in %d steps", k);
+  free(prev);
+  /* The factors now belong to the linearised conductances. */
+  a->factored = 0;
+  return rc;
+}
+
+int xb_array_solve(xb_array *a, xb_err *err)
+{
+  if (!a)
+    return xb__err(err, XB_EINVAL, "NULL array");
+  double t0 = now();
+  memset(&a->stats, 0, sizeof a->stats);
+  a->solved = 0;
+  a->klu_done = 0;
+  load_g(a);
+  int rc;
+  if (nonlinear(a)) {
+    rc = solve_newton(a, err);
+  } else {
+    if (a->ieq) {
+      free(a->ieq);
+      a->ieq = NULL;
+    }
+    rc = solve_linear(a, err);
+  }
+  a->stats.seconds = now() - t0;
+  if (!rc)
+    a->solved = 1;
+  return rc;
+}
+
+/* ---- results ----------------------------------------------------------------- */
+
+static int need_solved(const xb_array *a, xb_err *err)
+{
+  if (!a)
+    return xb__err(err, XB_EINVAL, "NULL array");
+  if (!a->solved)
+    return xb__err(err, XB_ESTATE, "no solve since the last change");
+  return XB_OK;
+}
+
+static void unpad(const xb_array *a, const double *src, double *dst)
+{
+  for (size_t i = 0; i < a->n; i++)
+    memcpy(dst + i * a->m, src + i * a->ld, a->m * sizeof(double));
+}
+
+int xb_array_node_v(const xb_array *a, double *v_row, double *v_col)
+{
+  int rc = need_solved(a, NULL);
+  if (rc)
+    return rc;
+  if (v_row)
+    unpad(a, a->x, v_row);
+  if (v_col)
+    unpad(a, a->vc, v_col);
+  return XB_OK;
+}
+
+int xb_array_cell_v(const xb_array *a, double *v_cell)
+{
+  int rc = need_solved(a, NULL);
+  if (rc || !v_cell)
+    return rc ? rc : XB_EINVAL;
+  for (size_t i = 0; i < a->n; i++)
+    for (size_t j = 0; j < a->m; j++)
+      v_cell[i * a->m + j] = a->x[i * a->ld + j] - a->vc[i * a->ld + j];
+  return XB_OK;
+}
+
+int xb_array_cell_i(const xb_array *a, double *i_cell)
+{
+  int rc = need_solved(a, NULL);
+  if (rc || !i_cell)
+    return rc ? rc : XB_EINVAL;
+  for (size_t i = 0; i < a->n; i++)
+    for (size_t j = 0; j < a->m; j++) {
+      size_t k = i * a->ld + j;
+      i_cell[i * a->m + j] = a->gl[k] * (a->x[k] - a->vc[k]) +
+                             (a->ieq ? a->ieq[k] : 0.0);
+    }
+  return XB_OK;
+}
+
+int xb_array_line_i(const xb_array *a, int axis, double *i_line)
+{
+  int rc = need_solved(a, NULL);
+  if (rc || !i_line || (axis != XB_ROW && axis != XB_COL))
+    return rc ? rc : XB_EINVAL;
+  memcpy(i_line, a->iline[axis],
+         (axis == XB_ROW ? a->n : a->m) * sizeof(double));
+  return XB_OK;
+}
+
+int xb_array_stats(const xb_array *a, xb_solve_stats *s)
+{
+  int rc = need_solved(a, NULL);
+  if (!rc && s)
+    *s = a->stats;
+  return rc;
+}
+
+int xb_array_residual(xb_array *a, double *res, xb_err *err)
+{
+  int rc = need_solved(a, err);
+  if (rc)
+    return rc;
+  if (!res)
+    return xb__err(err, XB_EINVAL, "NULL output");
+  /* Full system residual: rows T_r R - G C - b_r, columns -G R + T_c C -
+   * b_c; T_c C is formed column-wise the same way as T_r R. */
+  size_t n = a->n, m = a->m, ld = a->ld;
+  double num = 0, den = 0;
+  row_apply(a, a->x, a->q);
+  rhs_row(a, a->b);
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < m; j++) {
+      size_t k = i * ld + j;
+      double rr = a->q[k] - a->gl[k] * a->vc[k] - a->b[k];
+      num += rr * rr;
+      den += a->b[k] * a->b[k];
+    }
+  rhs_col(a, a->b);
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < m; j++) {
+      size_t k = i * ld + j;
+      double gn, gf;
+      xb__line_ends(&a->col[j], &gn, &gf);
+      double c = a->vc[k], s = a->gl[k] * c;
+      if (i > 0)
+        s += xb__wc(a, i - 1, j) * (c - a->vc[k - ld]);
+      if (i + 1 < n)
+        s += xb__wc(a, i, j) * (c - a->vc[k + ld]);
+      if (i == 0)
+        s += gn * c;
+      if (i + 1 == n)
+        s += gf * c;
+      double rr = s - a->gl[k] * a->x[k] - a->b[k];
+      num += rr * rr;
+      den += a->b[k] * a->b[k];
+    }
+  *res = den > 0 ? sqrt(num / den) : sqrt(num);
+  return XB_OK;
+}
+
+/* ---- reads and write biasing --------------------------------------------------- */
+
+int xb_array_read(xb_array *a, int in_axis, const double *v_in,
+                  const unsigned char *active, int unselected, double v_bias,
+                  double v_sense, double *out, xb_err *err)
+{
+  if (!a || !v_in || !out || (in_axis != XB_ROW && in_axis != XB_COL))
+    return xb__err(err, XB_EINVAL, "NULL argument or bad axis");
+  if (unselected != XB_LINE_FLOAT && unselected != XB_LINE_DRIVE)
+    return xb__err(err, XB_EINVAL,
+                   "unselected lines must float or be driven at a bias");
+  int out_axis = 1 - in_axis;
+  size_t nin = in_axis == XB_ROW ? a->n : a->m;
+  size_t nout = out_axis == XB_ROW ? a->n : a->m;
+  int rc = XB_OK;
+  for (size_t k = 0; k < nin && !rc; k++) {
+    if (!active || active[k])
+      rc = xb_array_drive(a, in_axis, k, v_in[k], err);
+    else if (unselected == XB_LINE_DRIVE)
+      rc = xb_array_drive(a, in_axis, k, v_bias, err);
+    else
+      rc = xb_array_float(a, in_axis, k, err);
+  }
+  for (size_t k = 0; k < nout && !rc; k++)
+    rc = xb_array_sense(a, out_axis, k, v_sense, err);
+  if (!rc)
+    rc = xb_array_solve(a, err);
+  if (!rc)
+    rc = xb_array_line_i(a, out_axis, out);
+  return rc;
+}
+
+int xb_array_bias_write(xb_array *a, const double *v_row, const double *v_col,
+                        xb_err *err)
+{
+  if (!a || !v_row || !v_col)
+    return xb__err(err, XB_EINVAL, "NULL argument");
+  int rc = XB_OK;
+  for (size_t i = 0; i < a->n && !rc; i++)
+    rc = xb_array_drive(a, XB_ROW, i, v_row[i], err);
+  for (size_t j = 0; j < a->m && !rc; j++)
+    rc = xb_array_drive(a, XB_COL, j, v_col[j], err);
+  return rc ? rc : xb_array_solve(a, err);
+}
