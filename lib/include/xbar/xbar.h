@@ -12,5 +12,6 @@
 #include <xbar/rng.h>
 #include <xbar/device.h>
 #include <xbar/array.h>
+#include <xbar/spice.h>
 
 #endif

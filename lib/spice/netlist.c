@@ -1,0 +1,2 @@
+/* placeholder */
+typedef int xb__spice_placeholder;

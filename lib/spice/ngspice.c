@@ -1,0 +1,2 @@
+/* placeholder */
+typedef int xb__ngspice_placeholder;
