@@ -37,6 +37,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "array_impl.h"
 
@@ -75,10 +78,12 @@ void xb_array_free(xb_array *a)
   free(a->rw_col);
   free(a->row);
   free(a->col);
-  double **bufs[] = {&a->gl, &a->ieq, &a->frm, &a->frd, &a->fcm, &a->fcd,
-                     &a->x,  &a->vc,  &a->b,   &a->r,   &a->z,   &a->pv,
-                     &a->q,  &a->t,   &a->iline[0], &a->iline[1],
-                     &a->gsum};
+  double **bufs[] = {&a->gl,   &a->ieq,  &a->frd,    &a->fcd,    &a->x,
+                     &a->vc,   &a->b,    &a->r,      &a->z,      &a->pv,
+                     &a->q,    &a->t,    &a->iline[0], &a->iline[1],
+                     &a->gsum, &a->wr,   &a->wc,     &a->wr_uni, &a->wc_uni,
+                     &a->zero, &a->part, &a->gend[0][0], &a->gend[0][1],
+                     &a->gend[1][0], &a->gend[1][1]};
   for (size_t k = 0; k < sizeof bufs / sizeof bufs[0]; k++)
     free(*bufs[k]);
   free(a);
@@ -124,18 +129,32 @@ xb_array *xb_array_create(size_t rows, size_t cols, const xb_array_params *p,
   a->iline[0] = calloc(rows, sizeof(double));
   a->iline[1] = calloc(cols, sizeof(double));
   a->gsum = calloc(rows + cols, sizeof(double));
-  int ok = a->g && a->row && a->col && a->iline[0] && a->iline[1] && a->gsum;
-  double **bufs[] = {&a->gl, &a->frm, &a->frd, &a->fcm, &a->fcd, &a->x,
-                     &a->vc, &a->b,   &a->r,   &a->z,   &a->pv,  &a->q,
-                     &a->t};
+  a->part = calloc(2 * rows, sizeof(double));
+  a->gend[0][0] = calloc(rows, sizeof(double));
+  a->gend[0][1] = calloc(rows, sizeof(double));
+  a->gend[1][0] = calloc(cols, sizeof(double));
+  a->gend[1][1] = calloc(cols, sizeof(double));
+  a->wr_uni = calloc(a->ld, sizeof(double));
+  a->wc_uni = calloc(a->ld, sizeof(double));
+  a->zero = calloc(a->ld, sizeof(double));
+  int ok = a->g && a->row && a->col && a->iline[0] && a->iline[1] &&
+           a->gsum && a->part && a->gend[0][0] && a->gend[0][1] &&
+           a->gend[1][0] && a->gend[1][1] && a->wr_uni && a->wc_uni &&
+           a->zero;
+  double **bufs[] = {&a->gl, &a->frd, &a->fcd, &a->x, &a->vc, &a->b,
+                     &a->r,  &a->z,   &a->pv,  &a->q, &a->t};
   for (size_t k = 0; ok && k < sizeof bufs / sizeof bufs[0]; k++)
     ok = (*bufs[k] = calloc(np, sizeof(double))) != NULL;
   if (!ok) {
     xb__err(err, XB_ENOMEM, "array %zu x %zu needs about %.3g GB", rows, cols,
-            (double)np * 8 * 15 / 1e9);
+            (double)np * 8 * 13 / 1e9);
     xb_array_free(a);
     return NULL;
   }
+  /* Touch the work arrays now (calloc may hand out lazily mapped pages),
+   * so the first solve does not pay for page faults. */
+  for (size_t k = 0; k < sizeof bufs / sizeof bufs[0]; k++)
+    memset(*bufs[k], 0, np * sizeof(double));
   for (size_t i = 0; i < rows; i++)
     default_line(a, XB_ROW, XB_LINE_DRIVE, 0.0, &a->row[i]);
   for (size_t j = 0; j < cols; j++)
@@ -200,10 +219,13 @@ int xb_array_set_rw(xb_array *a, int axis, const double *rw, xb_err *err)
   if (!a || (axis != XB_ROW && axis != XB_COL))
     return xb__err(err, XB_EINVAL, "NULL array or bad axis");
   double **dst = axis == XB_ROW ? &a->rw_row : &a->rw_col;
+  double **wfull = axis == XB_ROW ? &a->wr : &a->wc;
   size_t n = axis == XB_ROW ? a->n * (a->m - 1) : (a->n - 1) * a->m;
   if (!rw) {
     free(*dst);
     *dst = NULL;
+    free(*wfull);
+    *wfull = NULL;
   } else {
     for (size_t k = 0; k < n; k++)
       if (!(rw[k] > 0) || !isfinite(rw[k]))
@@ -213,11 +235,17 @@ int xb_array_set_rw(xb_array *a, int axis, const double *rw, xb_err *err)
                            axis == XB_ROW ? "row" : "column", k, rw[k]);
     if (n) {
       double *copy = malloc(n * sizeof(double));
-      if (!copy)
+      double *full = *wfull ? *wfull : calloc(a->n * a->ld, sizeof(double));
+      if (!copy || !full) {
+        free(copy);
+        if (full != *wfull)
+          free(full);
         return xb__err(err, XB_ENOMEM, "wire resistances");
+      }
       memcpy(copy, rw, n * sizeof(double));
       free(*dst);
       *dst = copy;
+      *wfull = full;
     }
   }
   a->factored = 0;
@@ -323,7 +351,17 @@ static int check_grounded(const xb_array *a, xb_err *err)
   }
   for (size_t k = 0; k < n + m; k++)
     parent[k] = k;
-  for (size_t i = 0; i < n; i++)
+  /* Fast path: with no open cell every line joins one component. */
+  int all_closed = 1;
+  for (size_t i = 0; i < n && all_closed; i++)
+    for (size_t j = 0; j < m; j++)
+      if (!(a->gl[i * a->ld + j] > 0)) {
+        all_closed = 0;
+        break;
+      }
+  for (size_t k = 1; all_closed && k < n + m; k++)
+    parent[k] = 0;
+  for (size_t i = 0; i < n && !all_closed; i++)
     for (size_t j = 0; j < m; j++)
       if (a->gl[i * a->ld + j] > 0) {
         size_t ri = uf_find(parent, i), cj = uf_find(parent, n + j);
@@ -351,174 +389,332 @@ static int check_grounded(const xb_array *a, xb_err *err)
 
 /* ---- tridiagonal layers ------------------------------------------------------ */
 
-/* Factor T_r (rows) and T_c (columns) for the conductances in a->gl. */
+/* Wires of row i (entry m-1 is 0) and of the column segments below row i
+ * (row n-1: all 0). */
+static inline const double *roww(const xb_array *a, size_t i)
+{
+  return a->wr ? a->wr + i * a->ld : a->wr_uni;
+}
+static inline const double *colw(const xb_array *a, size_t i)
+{
+  if (i + 1 >= a->n)
+    return a->zero;
+  return a->wc ? a->wc + i * a->ld : a->wc_uni;
+}
+
+/* Large arrays split their row loops over OpenMP threads; every reduction
+ * goes through per-row partial sums added in order, so results do not
+ * depend on the thread count. */
+#define XB__PAR (a->n * a->m >= 262144)
+
+/* Build the wire conductances, source conductances, line sums and the
+ * factors of T_r (rows) and T_c (columns) for the conductances in gl. */
 static void factor(xb_array *a)
 {
   size_t n = a->n, m = a->m, ld = a->ld;
+  for (size_t j = 0; j < ld; j++) {
+    a->wr_uni[j] = j + 1 < m ? 1.0 / a->p.rw_row : 0.0;
+    a->wc_uni[j] = j < m ? 1.0 / a->p.rw_col : 0.0;
+    a->zero[j] = 0.0;
+  }
+  if (a->wr)
+    for (size_t i = 0; i < n; i++)
+      for (size_t j = 0; j < m; j++)
+        a->wr[i * ld + j] = j + 1 < m ? xb__wr(a, i, j) : 0.0;
+  if (a->wc)
+    for (size_t i = 0; i < n; i++)
+      for (size_t j = 0; j < m; j++)
+        a->wc[i * ld + j] = i + 1 < n ? xb__wc(a, i, j) : 0.0;
+  for (size_t i = 0; i < n; i++)
+    xb__line_ends(&a->row[i], &a->gend[XB_ROW][0][i], &a->gend[XB_ROW][1][i]);
+  for (size_t j = 0; j < m; j++)
+    xb__line_ends(&a->col[j], &a->gend[XB_COL][0][j], &a->gend[XB_COL][1][j]);
   memset(a->gsum, 0, (n + m) * sizeof(double));
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j < m; j++) {
       a->gsum[i] += a->gl[i * ld + j];
       a->gsum[n + j] += a->gl[i * ld + j];
     }
+  /* Rows: pivots d_j = diag_j - w_{j-1}^2 / d_{j-1}; store 1/d. */
+  const double *rgn = a->gend[XB_ROW][0], *rgf = a->gend[XB_ROW][1];
+#pragma omp parallel for schedule(static) if (XB__PAR)
   for (size_t i = 0; i < n; i++) {
-    double gn, gf;
-    xb__line_ends(&a->row[i], &gn, &gf);
-    double *mm = a->frm + i * ld, *dd = a->frd + i * ld;
-    const double *g = a->gl + i * ld;
-    double wl = 0, d_prev = 0, w_prev = 0;
+    const double *w = roww(a, i), *g = a->gl + i * ld;
+    double *dd = a->frd + i * ld;
+    double wl = 0, id_prev = 0;
     for (size_t j = 0; j < m; j++) {
-      double wr = j + 1 < m ? xb__wr(a, i, j) : 0;
-      double diag = wl + wr + g[j] + (j == 0 ? gn : 0) + (j + 1 == m ? gf : 0);
-      double d = j ? diag - w_prev * w_prev / d_prev : diag;
-      dd[j] = 1.0 / d;
-      if (j + 1 < m)
-        mm[j] = wr / d;
-      d_prev = d;
-      w_prev = wr;
-      wl = wr;
+      double diag = wl + w[j] + g[j];
+      if (j == 0)
+        diag += rgn[i];
+      if (j + 1 == m)
+        diag += rgf[i];
+      double d = diag - wl * wl * id_prev;
+      id_prev = 1.0 / d;
+      dd[j] = id_prev;
+      wl = w[j];
     }
   }
   /* Columns, swept row by row across all columns. */
+  const double *cgn = a->gend[XB_COL][0], *cgf = a->gend[XB_COL][1];
   for (size_t i = 0; i < n; i++) {
-    double *mm = a->fcm + i * ld, *dd = a->fcd + i * ld;
-    const double *g = a->gl + i * ld;
-    const double *mprev = i ? a->fcm + (i - 1) * ld : NULL;
+    const double *g = a->gl + i * ld, *wd = colw(a, i);
+    const double *wu = i ? colw(a, i - 1) : a->zero;
+    const double *dp = i ? a->fcd + (i - 1) * ld : a->zero;
+    double *dd = a->fcd + i * ld;
     for (size_t j = 0; j < m; j++) {
-      double gn, gf;
-      xb__line_ends(&a->col[j], &gn, &gf);
-      double wu = i ? xb__wc(a, i - 1, j) : 0;
-      double wd = i + 1 < n ? xb__wc(a, i, j) : 0;
-      double diag = wu + wd + g[j] + (i == 0 ? gn : 0) + (i + 1 == n ? gf : 0);
-      /* d_i = diag - w_{i-1}^2 / d_{i-1} = diag - w_{i-1} m_{i-1} */
-      double d = i ? diag - wu * mprev[j] : diag;
-      dd[j] = 1.0 / d;
-      if (i + 1 < n)
-        mm[j] = wd / d;
+      double diag = wu[j] + wd[j] + g[j];
+      if (i == 0)
+        diag += cgn[j];
+      if (i + 1 == n)
+        diag += cgf[j];
+      dd[j] = 1.0 / (diag - wu[j] * wu[j] * dp[j]);
     }
   }
   a->factored = 1;
 }
 
-/* y = T_r^-1 f (y may alias f). */
-static void row_solve(const xb_array *a, const double *f, double *y)
+/* y = T_c^-1 y in place, all columns at once; columns [j0, j1). */
+static void col_solve_range(const xb_array *a, double *y, size_t j0,
+                            size_t j1)
 {
-  size_t n = a->n, m = a->m, ld = a->ld;
-  for (size_t i = 0; i < n; i++) {
-    const double *mm = a->frm + i * ld, *dd = a->frd + i * ld;
-    const double *fi = f + i * ld;
-    double *yi = y + i * ld;
-    double s = fi[0];
-    yi[0] = s;
-    for (size_t j = 1; j < m; j++) {
-      s = fi[j] + mm[j - 1] * s;
-      yi[j] = s;
-    }
-    s = yi[m - 1] * dd[m - 1];
-    yi[m - 1] = s;
-    for (size_t j = m - 1; j-- > 0;) {
-      s = yi[j] * dd[j] + mm[j] * s;
-      yi[j] = s;
-    }
-  }
-}
-
-/* y = T_c^-1 f, all columns at once (y may alias f). */
-static void col_solve(const xb_array *a, const double *f, double *y)
-{
-  size_t n = a->n, m = a->m, ld = a->ld;
-  if (y != f)
-    memcpy(y, f, m * sizeof(double));
+  size_t n = a->n, ld = a->ld;
   for (size_t i = 1; i < n; i++) {
-    const double *mm = a->fcm + (i - 1) * ld;
-    const double *yp = y + (i - 1) * ld;
-    const double *fi = f + i * ld;
-    double *yi = y + i * ld;
-    for (size_t j = 0; j < m; j++)
-      yi[j] = fi[j] + mm[j] * yp[j];
+    const double *restrict w = colw(a, i - 1);
+    const double *restrict dp = a->fcd + (i - 1) * ld;
+    const double *restrict yp = y + (i - 1) * ld;
+    double *restrict yi = y + i * ld;
+    for (size_t j = j0; j < j1; j++)
+      yi[j] += w[j] * dp[j] * yp[j];
   }
-  {
-    double *yl = y + (n - 1) * ld;
-    const double *dd = a->fcd + (n - 1) * ld;
-    for (size_t j = 0; j < m; j++)
-      yl[j] *= dd[j];
-  }
-  for (size_t i = n - 1; i-- > 0;) {
-    const double *mm = a->fcm + i * ld, *dd = a->fcd + i * ld;
-    const double *yn = y + (i + 1) * ld;
-    double *yi = y + i * ld;
-    for (size_t j = 0; j < m; j++)
-      yi[j] = yi[j] * dd[j] + mm[j] * yn[j];
+  for (size_t i = n; i-- > 0;) {
+    const double *restrict w = colw(a, i), *restrict dd = a->fcd + i * ld;
+    const double *restrict yn = i + 1 < n ? y + (i + 1) * ld : a->zero;
+    double *restrict yi = y + i * ld;
+    for (size_t j = j0; j < j1; j++)
+      yi[j] = dd[j] * (yi[j] + w[j] * yn[j]);
   }
 }
 
-/* q = T_r p. */
+/* Column range of this thread: contiguous blocks of whole cache lines. */
+static void thread_cols(const xb_array *a, size_t *j0, size_t *j1)
+{
+#ifdef _OPENMP
+  size_t nt = (size_t)omp_get_num_threads(), t = (size_t)omp_get_thread_num();
+#else
+  size_t nt = 1, t = 0;
+#endif
+  size_t blocks = (a->m + 7) / 8;
+  *j0 = blocks * t / nt * 8;
+  *j1 = blocks * (t + 1) / nt * 8;
+  if (*j1 > a->m)
+    *j1 = a->m;
+  if (*j0 > a->m)
+    *j0 = a->m;
+}
+
+static void col_solve(const xb_array *a, double *y)
+{
+#pragma omp parallel if (XB__PAR)
+  {
+    size_t j0, j1;
+    thread_cols(a, &j0, &j1);
+    col_solve_range(a, y, j0, j1);
+  }
+}
+
+/* t = T_c^-1 G p with p updated first to z + beta p (the CG direction
+ * update, fused into the forward sweep). */
+static void col_solve_dir(xb_array *a, double beta)
+{
+  size_t n = a->n, ld = a->ld;
+#pragma omp parallel if (XB__PAR)
+  {
+    size_t j0, j1;
+    thread_cols(a, &j0, &j1);
+    for (size_t i = 0; i < n; i++) {
+      const double *restrict w = i ? colw(a, i - 1) : a->zero;
+      const double *restrict dp = i ? a->fcd + (i - 1) * ld : a->zero;
+      const double *restrict tp = i ? a->t + (i - 1) * ld : a->zero;
+      const double *restrict z = a->z + i * ld, *restrict g = a->gl + i * ld;
+      double *restrict p = a->pv + i * ld, *restrict t = a->t + i * ld;
+      for (size_t j = j0; j < j1; j++) {
+        double pj = z[j] + beta * p[j];
+        p[j] = pj;
+        t[j] = g[j] * pj + w[j] * dp[j] * tp[j];
+      }
+    }
+    for (size_t i = n; i-- > 0;) {
+      const double *restrict w = colw(a, i), *restrict dd = a->fcd + i * ld;
+      const double *restrict tn = i + 1 < n ? a->t + (i + 1) * ld : a->zero;
+      double *restrict t = a->t + i * ld;
+      for (size_t j = j0; j < j1; j++)
+        t[j] = dd[j] * (t[j] + w[j] * tn[j]);
+    }
+  }
+}
+
+/* q = T_r p - G t = S p (after col_solve_dir); returns p.q. */
+static double schur_rows(xb_array *a)
+{
+  size_t n = a->n, m = a->m, ld = a->ld;
+  const double *rgn = a->gend[XB_ROW][0], *rgf = a->gend[XB_ROW][1];
+#pragma omp parallel for schedule(static) if (XB__PAR)
+  for (size_t i = 0; i < n; i++) {
+    const double *restrict w = roww(a, i), *restrict g = a->gl + i * ld;
+    const double *restrict p = a->pv + i * ld, *restrict t = a->t + i * ld;
+    double *restrict q = a->q + i * ld, s = 0;
+    if (m == 1) {
+      q[0] = g[0] * (p[0] - t[0]) + (rgn[i] + rgf[i]) * p[0];
+    } else {
+      q[0] = g[0] * (p[0] - t[0]) + w[0] * (p[0] - p[1]) + rgn[i] * p[0];
+      for (size_t j = 1; j + 1 < m; j++)
+        q[j] = g[j] * (p[j] - t[j]) + w[j - 1] * (p[j] - p[j - 1]) +
+               w[j] * (p[j] - p[j + 1]);
+      q[m - 1] = g[m - 1] * (p[m - 1] - t[m - 1]) +
+                 w[m - 2] * (p[m - 1] - p[m - 2]) + rgf[i] * p[m - 1];
+    }
+    for (size_t j = 0; j < m; j++)
+      s += p[j] * q[j];
+    a->part[i] = s;
+  }
+  double s = 0;
+  for (size_t i = 0; i < n; i++)
+    s += a->part[i];
+  return s;
+}
+
+/* The row tridiagonal solve is a chain of dependent multiply-adds along
+ * each row; four rows are solved side by side (in scalar registers) so
+ * their chains overlap. */
+enum { RB = 4 };
+
+static inline double maxabs(double m, double v)
+{
+  v = v < 0 ? -v : v;
+  return v > m ? v : m;
+}
+
+/* Rows i0 .. i0+nb-1 (nb <= 4): x += alpha p, r -= alpha q, then
+ * z = T_r^-1 r; partial sums r.z and max|z| per row into part. */
+static void row_block(xb_array *a, size_t i0, size_t nb, double alpha)
+{
+  size_t m = a->m, ld = a->ld, n = a->n;
+  if (alpha != 0)
+    for (size_t i = i0; i < i0 + nb; i++) {
+      const double *restrict p = a->pv + i * ld, *restrict q = a->q + i * ld;
+      double *restrict x = a->x + i * ld, *restrict r = a->r + i * ld;
+      for (size_t j = 0; j < m; j++) {
+        x[j] += alpha * p[j];
+        r[j] -= alpha * q[j];
+      }
+    }
+  if (nb == RB) {
+    const double *w0 = roww(a, i0), *w1 = roww(a, i0 + 1);
+    const double *w2 = roww(a, i0 + 2), *w3 = roww(a, i0 + 3);
+    const double *d0 = a->frd + i0 * ld, *d1 = d0 + ld, *d2 = d1 + ld,
+                 *d3 = d2 + ld;
+    const double *r0 = a->r + i0 * ld, *r1 = r0 + ld, *r2 = r1 + ld,
+                 *r3 = r2 + ld;
+    double *z0 = a->z + i0 * ld, *z1 = z0 + ld, *z2 = z1 + ld, *z3 = z2 + ld;
+    double y0 = 0, y1 = 0, y2 = 0, y3 = 0, c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+    for (size_t j = 0; j < m; j++) {
+      y0 = r0[j] + c0 * y0;
+      y1 = r1[j] + c1 * y1;
+      y2 = r2[j] + c2 * y2;
+      y3 = r3[j] + c3 * y3;
+      z0[j] = y0;
+      z1[j] = y1;
+      z2[j] = y2;
+      z3[j] = y3;
+      c0 = w0[j] * d0[j];
+      c1 = w1[j] * d1[j];
+      c2 = w2[j] * d2[j];
+      c3 = w3[j] * d3[j];
+    }
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0, q0 = 0, q1 = 0, q2 = 0, q3 = 0;
+    double m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+    for (size_t j = m; j-- > 0;) {
+      s0 = d0[j] * (z0[j] + w0[j] * s0);
+      s1 = d1[j] * (z1[j] + w1[j] * s1);
+      s2 = d2[j] * (z2[j] + w2[j] * s2);
+      s3 = d3[j] * (z3[j] + w3[j] * s3);
+      z0[j] = s0;
+      z1[j] = s1;
+      z2[j] = s2;
+      z3[j] = s3;
+      q0 += r0[j] * s0;
+      q1 += r1[j] * s1;
+      q2 += r2[j] * s2;
+      q3 += r3[j] * s3;
+      m0 = maxabs(m0, s0);
+      m1 = maxabs(m1, s1);
+      m2 = maxabs(m2, s2);
+      m3 = maxabs(m3, s3);
+    }
+    double rz[4] = {q0, q1, q2, q3}, mx[4] = {m0, m1, m2, m3};
+    for (size_t b = 0; b < RB; b++) {
+      a->part[i0 + b] = rz[b];
+      a->part[n + i0 + b] = mx[b];
+    }
+    return;
+  }
+  for (size_t i = i0; i < i0 + nb; i++) {
+    const double *w = roww(a, i), *dd = a->frd + i * ld, *r = a->r + i * ld;
+    double *z = a->z + i * ld, y = 0, c = 0, s = 0, rz = 0, mx = 0;
+    for (size_t j = 0; j < m; j++) {
+      y = r[j] + c * y;
+      z[j] = y;
+      c = w[j] * dd[j];
+    }
+    for (size_t j = m; j-- > 0;) {
+      s = dd[j] * (z[j] + w[j] * s);
+      z[j] = s;
+      rz += r[j] * s;
+      mx = maxabs(mx, s);
+    }
+    a->part[i] = rz;
+    a->part[n + i] = mx;
+  }
+}
+
+/* x += alpha p, r -= alpha q, z = T_r^-1 r (row tridiagonal solves);
+ * returns r.z and sets *zmax = ||z||_inf. */
+static double row_step(xb_array *a, double alpha, double *zmax)
+{
+  size_t n = a->n, nblk = (n + RB - 1) / RB;
+#pragma omp parallel for schedule(static) if (XB__PAR)
+  for (size_t k = 0; k < nblk; k++) {
+    size_t i0 = k * RB, nb = n - i0 < RB ? n - i0 : RB;
+    row_block(a, i0, nb, alpha);
+  }
+  double rz = 0, mx = 0;
+  for (size_t i = 0; i < n; i++) {
+    rz += a->part[i];
+    mx = maxabs(mx, a->part[n + i]);
+  }
+  *zmax = mx;
+  return rz;
+}
+
+/* q = T_r p (for the residual check). */
 static void row_apply(const xb_array *a, const double *p, double *q)
 {
   size_t n = a->n, m = a->m, ld = a->ld;
+  const double *rgn = a->gend[XB_ROW][0], *rgf = a->gend[XB_ROW][1];
   for (size_t i = 0; i < n; i++) {
-    double gn, gf;
-    xb__line_ends(&a->row[i], &gn, &gf);
-    const double *pi = p + i * ld, *g = a->gl + i * ld;
+    const double *w = roww(a, i), *g = a->gl + i * ld, *pi = p + i * ld;
     double *qi = q + i * ld;
-    if (!a->rw_row) {
-      double w = 1.0 / a->p.rw_row;
-      for (size_t j = 0; j < m; j++) {
-        double s = g[j] * pi[j];
-        if (j > 0)
-          s += w * (pi[j] - pi[j - 1]);
-        if (j + 1 < m)
-          s += w * (pi[j] - pi[j + 1]);
-        qi[j] = s;
-      }
-    } else {
-      const double *rw = a->rw_row + i * (m - 1);
-      for (size_t j = 0; j < m; j++) {
-        double s = g[j] * pi[j];
-        if (j > 0)
-          s += (pi[j] - pi[j - 1]) / rw[j - 1];
-        if (j + 1 < m)
-          s += (pi[j] - pi[j + 1]) / rw[j];
-        qi[j] = s;
-      }
+    for (size_t j = 0; j < m; j++) {
+      double s = g[j] * pi[j];
+      if (j > 0)
+        s += w[j - 1] * (pi[j] - pi[j - 1]);
+      if (j + 1 < m)
+        s += w[j] * (pi[j] - pi[j + 1]);
+      qi[j] = s;
     }
-    qi[0] += gn * pi[0];
-    qi[m - 1] += gf * pi[m - 1];
+    qi[0] += rgn[i] * pi[0];
+    qi[m - 1] += rgf[i] * pi[m - 1];
   }
-}
-
-/* q = S p = T_r p - G T_c^-1 G p; uses a->t. */
-static void schur_apply(xb_array *a, const double *p, double *q)
-{
-  size_t n = a->n, m = a->m, ld = a->ld;
-  for (size_t i = 0; i < n; i++)
-    for (size_t j = 0; j < m; j++)
-      a->t[i * ld + j] = a->gl[i * ld + j] * p[i * ld + j];
-  col_solve(a, a->t, a->t);
-  row_apply(a, p, q);
-  for (size_t i = 0; i < n; i++)
-    for (size_t j = 0; j < m; j++)
-      q[i * ld + j] -= a->gl[i * ld + j] * a->t[i * ld + j];
-}
-
-static double dot(const xb_array *a, const double *u, const double *v)
-{
-  double s = 0;
-  for (size_t i = 0; i < a->n; i++) {
-    const double *ui = u + i * a->ld, *vi = v + i * a->ld;
-    for (size_t j = 0; j < a->m; j++)
-      s += ui[j] * vi[j];
-  }
-  return s;
-}
-
-static double amax(const xb_array *a, const double *u)
-{
-  double s = 0;
-  for (size_t i = 0; i < a->n; i++)
-    for (size_t j = 0; j < a->m; j++)
-      s = fmax(s, fabs(u[i * a->ld + j]));
-  return s;
 }
 
 /* Column-layer right-hand side: source terms at the column ends plus the
@@ -530,10 +726,8 @@ static void rhs_col(const xb_array *a, double *bc)
     for (size_t j = 0; j < m; j++)
       bc[i * ld + j] = a->ieq ? a->ieq[i * ld + j] : 0.0;
   for (size_t j = 0; j < m; j++) {
-    double gn, gf;
-    xb__line_ends(&a->col[j], &gn, &gf);
-    bc[j] += gn * a->col[j].v;
-    bc[(n - 1) * ld + j] += gf * a->col[j].v;
+    bc[j] += a->gend[XB_COL][0][j] * a->col[j].v;
+    bc[(n - 1) * ld + j] += a->gend[XB_COL][1][j] * a->col[j].v;
   }
 }
 
@@ -543,10 +737,8 @@ static void rhs_row(const xb_array *a, double *br)
   for (size_t i = 0; i < n; i++) {
     for (size_t j = 0; j < m; j++)
       br[i * ld + j] = a->ieq ? -a->ieq[i * ld + j] : 0.0;
-    double gn, gf;
-    xb__line_ends(&a->row[i], &gn, &gf);
-    br[i * ld] += gn * a->row[i].v;
-    br[i * ld + m - 1] += gf * a->row[i].v;
+    br[i * ld] += a->gend[XB_ROW][0][i] * a->row[i].v;
+    br[i * ld + m - 1] += a->gend[XB_ROW][1][i] * a->row[i].v;
   }
 }
 
@@ -558,7 +750,7 @@ static void columns_from_rows(xb_array *a)
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j < m; j++)
       a->vc[i * ld + j] += a->gl[i * ld + j] * a->x[i * ld + j];
-  col_solve(a, a->vc, a->vc);
+  col_solve(a, a->vc);
 }
 
 /* Line currents from the cell currents gl (R - C) + ieq. Also returns the
@@ -629,22 +821,25 @@ static int solve_pcg(xb_array *a, xb_err *err)
   double tol = a->p.tol;
   /* b = b_r + G T_c^-1 b_c */
   rhs_col(a, a->t);
-  col_solve(a, a->t, a->t);
+  col_solve(a, a->t);
   rhs_row(a, a->b);
+  double bmax = 0;
   for (size_t i = 0; i < n; i++)
-    for (size_t j = 0; j < m; j++)
+    for (size_t j = 0; j < m; j++) {
       a->b[i * ld + j] += a->gl[i * ld + j] * a->t[i * ld + j];
+      bmax = fmax(bmax, fabs(a->b[i * ld + j]));
+    }
   memset(a->x, 0, np * sizeof(double));
+  memset(a->pv, 0, np * sizeof(double));
   memcpy(a->r, a->b, np * sizeof(double));
-  if (amax(a, a->b) == 0) { /* no sources: the zero solution is exact */
+  if (bmax == 0) { /* no sources: the zero solution is exact */
     columns_from_rows(a);
     line_currents(a, tol);
     a->stats.err_bound = 0;
     return XB_OK;
   }
-  row_solve(a, a->r, a->z);
-  memcpy(a->pv, a->z, np * sizeof(double));
-  double rz = dot(a, a->r, a->z);
+  double zmax;
+  double rz = row_step(a, 0.0, &zmax), beta = 0.0;
   int maxit = a->p.maxit;
   double *ld_d = malloc(2 * (size_t)(maxit + 1) * sizeof(double));
   if (!ld_d)
@@ -653,26 +848,21 @@ static int solve_pcg(xb_array *a, xb_err *err)
   double alpha_prev = 0, beta_prev = 0, budget = 0, est = INFINITY;
   int it, done = 0, fresh = 0;
   for (it = 0; it < maxit && !done; it++) {
-    schur_apply(a, a->pv, a->q);
-    double pq = dot(a, a->pv, a->q);
+    col_solve_dir(a, beta); /* p = z + beta p; t = T_c^-1 G p */
+    double pq = schur_rows(a);
     if (!(pq > 0)) {
       free(ld_d);
       return xb__err(err, XB_ESINGULAR,
                      "network matrix not positive definite (p.Sp = %g)", pq);
     }
     double alpha = rz / pq;
-    for (size_t k = 0; k < np; k++) {
-      a->x[k] += alpha * a->pv[k];
-      a->r[k] -= alpha * a->q[k];
-    }
-    row_solve(a, a->r, a->z);
-    double rz_new = dot(a, a->r, a->z);
-    double beta = rz_new / rz;
+    double rz_new = row_step(a, alpha, &zmax);
+    beta = rz_new / rz;
     /* Lanczos tridiagonal of the preconditioned operator. */
     ld_d[it] = 1.0 / alpha + (it ? beta_prev / alpha_prev : 0.0);
     ld_e[it] = it ? sqrt(beta_prev) / alpha_prev : 0.0;
     double lam = ritz_min(ld_d, ld_e, it + 1);
-    est = amax(a, a->z) / lam;
+    est = zmax / lam;
     fresh = 0;
     if (it == 0 || est <= budget) {
       /* Budget from the currents of the present iterate; confirm. */
@@ -684,8 +874,6 @@ static int solve_pcg(xb_array *a, xb_err *err)
     }
     if (rz_new == 0)
       done = 1;
-    for (size_t k = 0; k < np; k++)
-      a->pv[k] = a->z[k] + beta * a->pv[k];
     rz = rz_new;
     alpha_prev = alpha;
     beta_prev = beta;
@@ -915,8 +1103,7 @@ int xb_array_residual(xb_array *a, double *res, xb_err *err)
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j < m; j++) {
       size_t k = i * ld + j;
-      double gn, gf;
-      xb__line_ends(&a->col[j], &gn, &gf);
+      double gn = a->gend[XB_COL][0][j], gf = a->gend[XB_COL][1][j];
       double c = a->vc[k], s = a->gl[k] * c;
       if (i > 0)
         s += xb__wc(a, i - 1, j) * (c - a->vc[k - ld]);

@@ -24,9 +24,15 @@ struct xb_array {
    * optional per-cell current sources (Newton companion model). */
   double *gl, *ieq;
   int factored;          /* tridiagonal factors match gl, wires and ends */
-  double *frm, *frd;     /* row factors: multipliers, inverse diagonals */
-  double *fcm, *fcd;     /* column factors */
+  double *frd, *fcd;     /* row / column factors: inverse pivots */
   double *gsum;          /* per line (rows, then columns): sum of gl */
+  double *gend[2][2];    /* [axis][near, far] source conductance per line */
+  /* Wire conductances by segment: row i segment j at wr[i*ld + j], column
+   * segment between rows i and i+1 at wc[i*ld + j]; the entry past the
+   * last segment is 0. Uniform wires use one shared row (wr_uni, wc_uni)
+   * instead of the full arrays (NULL then). */
+  double *wr, *wc, *wr_uni, *wc_uni, *zero;
+  double *part;          /* per-row partial sums (deterministic reductions) */
 
   /* Work vectors and results (padded N*ld). */
   double *x, *vc, *b, *r, *z, *pv, *q, *t;
