@@ -390,6 +390,19 @@ START_TEST(test_floating_is_an_error)
   ck_assert_ptr_nonnull(strstr(e.msg, "row 2"));
   double I[M];
   ck_assert_int_eq(xb_array_line_i(a, XB_COL, I), XB_ESTATE);
+  /* A read that fails leaves every line as it was. */
+  xb_array_drive(a, XB_ROW, 2, 0.3, NULL);
+  double v[N] = {0.1, 0.1, 0.1, 0.1};
+  unsigned char act[N] = {1, 1, 0, 1};
+  ck_assert_int_eq(
+      xb_array_read(a, XB_ROW, v, act, XB_LINE_FLOAT, 0, 0, I, &e),
+      XB_ESINGULAR);
+  xb_line l;
+  xb_array_get_line(a, XB_ROW, 2, &l);
+  ck_assert(l.mode == XB_LINE_DRIVE && l.v == 0.3);
+  xb_array_get_line(a, XB_COL, 0, &l);
+  ck_assert(l.mode == XB_LINE_SENSE && l.v == 0.0);
+  xb_array_float(a, XB_ROW, 2, NULL);
   /* Every line floating: nothing reaches a source. */
   for (int k = 0; k < N * M; k++)
     g[k] = 1e-6;

@@ -82,7 +82,7 @@ void xb_array_free(xb_array *a)
                      &a->vc,   &a->b,    &a->r,      &a->z,      &a->pv,
                      &a->q,    &a->t,    &a->iline[0], &a->iline[1],
                      &a->gsum, &a->wr,   &a->wc,     &a->wr_uni, &a->wc_uni,
-                     &a->zero, &a->part, &a->gend[0][0], &a->gend[0][1],
+                     &a->zero, &a->part, &a->esum, &a->gend[0][0], &a->gend[0][1],
                      &a->gend[1][0], &a->gend[1][1]};
   for (size_t k = 0; k < sizeof bufs / sizeof bufs[0]; k++)
     free(*bufs[k]);
@@ -130,6 +130,7 @@ xb_array *xb_array_create(size_t rows, size_t cols, const xb_array_params *p,
   a->iline[1] = calloc(cols, sizeof(double));
   a->gsum = calloc(rows + cols, sizeof(double));
   a->part = calloc(2 * rows, sizeof(double));
+  a->esum = calloc(rows + cols, sizeof(double));
   a->gend[0][0] = calloc(rows, sizeof(double));
   a->gend[0][1] = calloc(rows, sizeof(double));
   a->gend[1][0] = calloc(cols, sizeof(double));
@@ -138,7 +139,7 @@ xb_array *xb_array_create(size_t rows, size_t cols, const xb_array_params *p,
   a->wc_uni = calloc(a->ld, sizeof(double));
   a->zero = calloc(a->ld, sizeof(double));
   int ok = a->g && a->row && a->col && a->iline[0] && a->iline[1] &&
-           a->gsum && a->part && a->gend[0][0] && a->gend[0][1] &&
+           a->gsum && a->part && a->esum && a->gend[0][0] && a->gend[0][1] &&
            a->gend[1][0] && a->gend[1][1] && a->wr_uni && a->wc_uni &&
            a->zero;
   double **bufs[] = {&a->gl, &a->frd, &a->fcd, &a->x, &a->vc, &a->b,
@@ -753,10 +754,9 @@ static void columns_from_rows(xb_array *a)
   col_solve(a, a->vc);
 }
 
-/* Line currents from the cell currents gl (R - C) + ieq. Also returns the
- * voltage-error budget of the stopping test: min over connected lines of
- * tol/2 max(|I|, 1e-3 max|I|) / (2 G_L). */
-static double line_currents(xb_array *a, double tol)
+/* Line currents of the present iterate from the cell currents
+ * gl (R - C) + ieq; floating lines carry none. Returns max |I|. */
+static double line_currents(xb_array *a)
 {
   size_t n = a->n, m = a->m, ld = a->ld;
   double *ir = a->iline[0], *ic = a->iline[1];
@@ -780,16 +780,44 @@ static double line_currents(xb_array *a, double tol)
       ic[j] = 0;
     imax = fmax(imax, fabs(ic[j]));
   }
-  const double *gsum = a->gsum;
-  double budget = INFINITY, floor = 1e-3 * imax;
+  return imax;
+}
+
+/* Error test of the stopping rule. The row-voltage error is estimated as
+ * |e_R| = |z| / lam elementwise (z the preconditioned residual, lam the
+ * smallest Ritz value); the column layer follows as e_C = T_c^-1 G e_R, so
+ * the current of line L is off by at most sum over its cells of
+ * g |e_R - e_C|. Returns the largest ratio of that bound to
+ * tol/2 max(|I_L|, 1e-3 max|I|) over connected lines (<= 1: converged).
+ * Needs the currents of the present iterate; uses a->t as scratch. */
+static double error_ratio(xb_array *a, double lam, double tol, double imax)
+{
+  size_t n = a->n, m = a->m, ld = a->ld;
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < m; j++)
+      a->t[i * ld + j] = a->gl[i * ld + j] * a->z[i * ld + j];
+  col_solve(a, a->t);
+  double *er = a->esum, *ec = a->esum + n;
+  memset(er, 0, (n + m) * sizeof(double));
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < m; j++) {
+      size_t k = i * ld + j;
+      double d = a->gl[k] * fabs(a->z[k] - a->t[k]);
+      er[i] += d;
+      ec[j] += d;
+    }
+  double worst = 0, floor = 1e-3 * imax;
   for (size_t k = 0; k < n + m; k++) {
     const xb_line *l = k < n ? &a->row[k] : &a->col[k - n];
-    double I = k < n ? ir[k] : ic[k - n];
-    if (l->mode == XB_LINE_FLOAT || gsum[k] == 0)
+    double I = k < n ? a->iline[0][k] : a->iline[1][k - n];
+    if (l->mode == XB_LINE_FLOAT)
       continue;
-    budget = fmin(budget, 0.5 * tol * fmax(fabs(I), floor) / (2 * gsum[k]));
+    double allowed = 0.5 * tol * fmax(fabs(I), floor);
+    double bound = a->esum[k] / lam;
+    if (bound > 0)
+      worst = fmax(worst, allowed > 0 ? bound / allowed : INFINITY);
   }
-  return budget;
+  return worst;
 }
 
 /* Smallest eigenvalue of the Lanczos tridiagonal (diag d, off e), k >= 1,
@@ -834,7 +862,7 @@ static int solve_pcg(xb_array *a, xb_err *err)
   memcpy(a->r, a->b, np * sizeof(double));
   if (bmax == 0) { /* no sources: the zero solution is exact */
     columns_from_rows(a);
-    line_currents(a, tol);
+    line_currents(a);
     a->stats.err_bound = 0;
     return XB_OK;
   }
@@ -845,7 +873,7 @@ static int solve_pcg(xb_array *a, xb_err *err)
   if (!ld_d)
     return xb__err(err, XB_ENOMEM, "solver work");
   double *ld_e = ld_d + maxit + 1;
-  double alpha_prev = 0, beta_prev = 0, budget = 0, est = INFINITY;
+  double alpha_prev = 0, beta_prev = 0, threshold = 0, ratio = INFINITY;
   int it, done = 0, fresh = 0;
   for (it = 0; it < maxit && !done; it++) {
     col_solve_dir(a, beta); /* p = z + beta p; t = T_c^-1 G p */
@@ -862,15 +890,18 @@ static int solve_pcg(xb_array *a, xb_err *err)
     ld_d[it] = 1.0 / alpha + (it ? beta_prev / alpha_prev : 0.0);
     ld_e[it] = it ? sqrt(beta_prev) / alpha_prev : 0.0;
     double lam = ritz_min(ld_d, ld_e, it + 1);
-    est = zmax / lam;
+    double est = zmax / lam;
     fresh = 0;
-    if (it == 0 || est <= budget) {
-      /* Budget from the currents of the present iterate; confirm. */
+    if (it == 0 || est <= threshold) {
+      /* Full test on the present iterate; if it fails, predict from the
+       * cheap estimate zmax/lam when to test again. */
       columns_from_rows(a);
-      budget = line_currents(a, tol);
+      ratio = error_ratio(a, lam, tol, line_currents(a));
       fresh = 1;
-      if (it > 0 && est <= budget)
+      if (ratio <= 1)
         done = 1;
+      else
+        threshold = est / ratio;
     }
     if (rz_new == 0)
       done = 1;
@@ -881,15 +912,15 @@ static int solve_pcg(xb_array *a, xb_err *err)
   free(ld_d);
   if (!fresh) {
     columns_from_rows(a);
-    budget = line_currents(a, tol);
+    line_currents(a);
   }
   a->stats.iterations += it;
-  a->stats.err_bound = budget > 0 ? tol * est / (2 * budget) : INFINITY;
+  a->stats.err_bound = 0.5 * tol * ratio;
   if (!done)
     return xb__err(err, XB_ENOCONV,
                    "array solve: no convergence in %d iterations (error "
                    "estimate %.3g x tolerance)",
-                   it, est / (budget > 0 ? budget : 1e-300));
+                   it, 0.5 * ratio);
   return XB_OK;
 }
 
@@ -904,7 +935,7 @@ static int solve_linear(xb_array *a, xb_err *err)
   if (a->p.solver == 1) {
     int rc = xb__array_solve_klu(a, err);
     if (!rc)
-      line_currents(a, a->p.tol);
+      line_currents(a);
     return rc;
   }
   return solve_pcg(a, err);
@@ -1123,6 +1154,39 @@ int xb_array_residual(xb_array *a, double *res, xb_err *err)
 
 /* ---- reads and write biasing --------------------------------------------------- */
 
+/* Apply the given boundary conditions to every line and solve; on failure
+ * the previous ones are restored, so a failed read or write bias leaves the
+ * array as it was. */
+static int with_lines_restored(xb_array *a, xb_line *rows, xb_line *cols,
+                               xb_err *err)
+{
+  xb_line *old_r = malloc(a->n * sizeof(xb_line));
+  xb_line *old_c = malloc(a->m * sizeof(xb_line));
+  if (!old_r || !old_c) {
+    free(old_r);
+    free(old_c);
+    return xb__err(err, XB_ENOMEM, "line settings");
+  }
+  memcpy(old_r, a->row, a->n * sizeof(xb_line));
+  memcpy(old_c, a->col, a->m * sizeof(xb_line));
+  int rc = XB_OK;
+  for (size_t i = 0; i < a->n && !rc; i++)
+    rc = xb_array_set_line(a, XB_ROW, i, &rows[i], err);
+  for (size_t j = 0; j < a->m && !rc; j++)
+    rc = xb_array_set_line(a, XB_COL, j, &cols[j], err);
+  if (!rc)
+    rc = xb_array_solve(a, err);
+  if (rc) {
+    for (size_t i = 0; i < a->n; i++)
+      xb_array_set_line(a, XB_ROW, i, &old_r[i], NULL);
+    for (size_t j = 0; j < a->m; j++)
+      xb_array_set_line(a, XB_COL, j, &old_c[j], NULL);
+  }
+  free(old_r);
+  free(old_c);
+  return rc;
+}
+
 int xb_array_read(xb_array *a, int in_axis, const double *v_in,
                   const unsigned char *active, int unselected, double v_bias,
                   double v_sense, double *out, xb_err *err)
@@ -1133,23 +1197,32 @@ int xb_array_read(xb_array *a, int in_axis, const double *v_in,
     return xb__err(err, XB_EINVAL,
                    "unselected lines must float or be driven at a bias");
   int out_axis = 1 - in_axis;
-  size_t nin = in_axis == XB_ROW ? a->n : a->m;
-  size_t nout = out_axis == XB_ROW ? a->n : a->m;
-  int rc = XB_OK;
-  for (size_t k = 0; k < nin && !rc; k++) {
-    if (!active || active[k])
-      rc = xb_array_drive(a, in_axis, k, v_in[k], err);
-    else if (unselected == XB_LINE_DRIVE)
-      rc = xb_array_drive(a, in_axis, k, v_bias, err);
-    else
-      rc = xb_array_float(a, in_axis, k, err);
+  xb_line *rows = malloc(a->n * sizeof(xb_line));
+  xb_line *cols = malloc(a->m * sizeof(xb_line));
+  if (!rows || !cols) {
+    free(rows);
+    free(cols);
+    return xb__err(err, XB_ENOMEM, "line settings");
   }
-  for (size_t k = 0; k < nout && !rc; k++)
-    rc = xb_array_sense(a, out_axis, k, v_sense, err);
-  if (!rc)
-    rc = xb_array_solve(a, err);
+  xb_line *in = in_axis == XB_ROW ? rows : cols;
+  xb_line *outl = in_axis == XB_ROW ? cols : rows;
+  size_t nin = in_axis == XB_ROW ? a->n : a->m;
+  size_t nout = in_axis == XB_ROW ? a->m : a->n;
+  for (size_t k = 0; k < nin; k++) {
+    if (!active || active[k])
+      default_line(a, in_axis, XB_LINE_DRIVE, v_in[k], &in[k]);
+    else if (unselected == XB_LINE_DRIVE)
+      default_line(a, in_axis, XB_LINE_DRIVE, v_bias, &in[k]);
+    else
+      default_line(a, in_axis, XB_LINE_FLOAT, 0.0, &in[k]);
+  }
+  for (size_t k = 0; k < nout; k++)
+    default_line(a, out_axis, XB_LINE_SENSE, v_sense, &outl[k]);
+  int rc = with_lines_restored(a, rows, cols, err);
   if (!rc)
     rc = xb_array_line_i(a, out_axis, out);
+  free(rows);
+  free(cols);
   return rc;
 }
 
@@ -1158,10 +1231,18 @@ int xb_array_bias_write(xb_array *a, const double *v_row, const double *v_col,
 {
   if (!a || !v_row || !v_col)
     return xb__err(err, XB_EINVAL, "NULL argument");
+  xb_line *rows = malloc(a->n * sizeof(xb_line));
+  xb_line *cols = malloc(a->m * sizeof(xb_line));
   int rc = XB_OK;
-  for (size_t i = 0; i < a->n && !rc; i++)
-    rc = xb_array_drive(a, XB_ROW, i, v_row[i], err);
-  for (size_t j = 0; j < a->m && !rc; j++)
-    rc = xb_array_drive(a, XB_COL, j, v_col[j], err);
-  return rc ? rc : xb_array_solve(a, err);
+  if (!rows || !cols)
+    rc = xb__err(err, XB_ENOMEM, "line settings");
+  for (size_t i = 0; !rc && i < a->n; i++)
+    default_line(a, XB_ROW, XB_LINE_DRIVE, v_row[i], &rows[i]);
+  for (size_t j = 0; !rc && j < a->m; j++)
+    default_line(a, XB_COL, XB_LINE_DRIVE, v_col[j], &cols[j]);
+  if (!rc)
+    rc = with_lines_restored(a, rows, cols, err);
+  free(rows);
+  free(cols);
+  return rc;
 }

@@ -33,6 +33,7 @@ struct xb_array {
    * instead of the full arrays (NULL then). */
   double *wr, *wc, *wr_uni, *wc_uni, *zero;
   double *part;          /* per-row partial sums (deterministic reductions) */
+  double *esum;          /* per line: error bound sums of the stopping test */
 
   /* Work vectors and results (padded N*ld). */
   double *x, *vc, *b, *r, *z, *pv, *q, *t;
