@@ -406,7 +406,7 @@ static inline const double *colw(const xb_array *a, size_t i)
 /* Large arrays split their row loops over OpenMP threads; every reduction
  * goes through per-row partial sums added in order, so results do not
  * depend on the thread count. */
-#define XB__PAR (a->n * a->m >= 262144)
+#define XB__PAR (a->n * a->m >= 65536)
 
 /* Build the wire conductances, source conductances, line sums and the
  * factors of T_r (rows) and T_c (columns) for the conductances in gl. */
@@ -436,24 +436,33 @@ static void factor(xb_array *a)
       a->gsum[i] += a->gl[i * ld + j];
       a->gsum[n + j] += a->gl[i * ld + j];
     }
-  /* Rows: pivots d_j = diag_j - w_{j-1}^2 / d_{j-1}; store 1/d. */
+  /* Rows: pivots d_j = diag_j - w_{j-1}^2 / d_{j-1}; store 1/d. Each row
+   * is a chain of dependent divisions, so four rows go side by side. */
   const double *rgn = a->gend[XB_ROW][0], *rgf = a->gend[XB_ROW][1];
+  size_t nblk = (n + 3) / 4;
 #pragma omp parallel for schedule(static) if (XB__PAR)
-  for (size_t i = 0; i < n; i++) {
-    const double *w = roww(a, i), *g = a->gl + i * ld;
-    double *dd = a->frd + i * ld;
-    double wl = 0, id_prev = 0;
-    for (size_t j = 0; j < m; j++) {
-      double diag = wl + w[j] + g[j];
-      if (j == 0)
-        diag += rgn[i];
-      if (j + 1 == m)
-        diag += rgf[i];
-      double d = diag - wl * wl * id_prev;
-      id_prev = 1.0 / d;
-      dd[j] = id_prev;
-      wl = w[j];
+  for (size_t k = 0; k < nblk; k++) {
+    size_t i0 = 4 * k, nb = n - i0 < 4 ? n - i0 : 4;
+    const double *w[4], *g[4];
+    double *dd[4], wl[4] = {0, 0, 0, 0}, idp[4] = {0, 0, 0, 0};
+    for (size_t b = 0; b < 4; b++) {
+      size_t i = i0 + (b < nb ? b : 0); /* pad a short block with row i0 */
+      w[b] = roww(a, i);
+      g[b] = a->gl + i * ld;
+      dd[b] = b < nb ? a->frd + i * ld : NULL;
     }
+    for (size_t j = 0; j < m; j++)
+      for (size_t b = 0; b < 4; b++) {
+        double diag = wl[b] + w[b][j] + g[b][j];
+        if (j == 0)
+          diag += rgn[i0 + (b < nb ? b : 0)];
+        if (j + 1 == m)
+          diag += rgf[i0 + (b < nb ? b : 0)];
+        idp[b] = 1.0 / (diag - wl[b] * wl[b] * idp[b]);
+        if (dd[b])
+          dd[b][j] = idp[b];
+        wl[b] = w[b][j];
+      }
   }
   /* Columns, swept row by row across all columns. */
   const double *cgn = a->gend[XB_COL][0], *cgf = a->gend[XB_COL][1];
@@ -773,12 +782,12 @@ static double line_currents(xb_array *a)
   for (size_t i = 0; i < n; i++) {
     if (a->row[i].mode == XB_LINE_FLOAT)
       ir[i] = 0;
-    imax = fmax(imax, fabs(ir[i]));
+    imax = maxabs(imax, ir[i]);
   }
   for (size_t j = 0; j < m; j++) {
     if (a->col[j].mode == XB_LINE_FLOAT)
       ic[j] = 0;
-    imax = fmax(imax, fabs(ic[j]));
+    imax = maxabs(imax, ic[j]);
   }
   return imax;
 }
