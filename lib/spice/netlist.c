@@ -51,7 +51,7 @@ static const xb_spice_cell_type resistor_type = {
     .preamble = NULL,
     .cell = resistor_cell,
 };
-const xb_spice_cell_type *xb_spice_cell_resistor = &resistor_type;
+const xb_spice_cell_type *const xb_spice_cell_resistor = &resistor_type;
 
 /* ---- writer -------------------------------------------------------------- */
 

@@ -85,7 +85,7 @@ typedef struct xb_spice_cell_type {
 /* DC cell: resistor rx<i>_<j> of 1/g Ohm. Open cells (g == 0) are left out
  * of the netlist (no element), the same open circuit xbar solves. Arrays
  * whose cells have a nonlinear I-V cannot use it (XB_EINVAL). */
-extern const xb_spice_cell_type *xb_spice_cell_resistor;
+extern const xb_spice_cell_type *const xb_spice_cell_resistor;
 
 /* Netlist options. An all-zero struct (or a NULL pointer) means: resistor
  * cells, a generated title, ".op". */
