@@ -78,12 +78,11 @@ void xb_array_free(xb_array *a)
   free(a->rw_col);
   free(a->row);
   free(a->col);
-  double **bufs[] = {&a->gl,   &a->ieq,  &a->frd,    &a->fcd,    &a->x,
-                     &a->vc,   &a->b,    &a->r,      &a->z,      &a->pv,
-                     &a->q,    &a->t,    &a->iline[0], &a->iline[1],
-                     &a->gsum, &a->wr,   &a->wc,     &a->wr_uni, &a->wc_uni,
-                     &a->zero, &a->part, &a->esum, &a->gend[0][0], &a->gend[0][1],
-                     &a->gend[1][0], &a->gend[1][1]};
+  free(a->pool); /* gl, frd, fcd, x, vc, b, r, z, pv, q, t */
+  double **bufs[] = {&a->ieq,  &a->iline[0], &a->iline[1], &a->gsum,
+                     &a->wr,   &a->wc,       &a->wr_uni,   &a->wc_uni,
+                     &a->zero, &a->part,     &a->esum,     &a->gend[0][0],
+                     &a->gend[0][1], &a->gend[1][0], &a->gend[1][1]};
   for (size_t k = 0; k < sizeof bufs / sizeof bufs[0]; k++)
     free(*bufs[k]);
   free(a);
@@ -142,20 +141,29 @@ xb_array *xb_array_create(size_t rows, size_t cols, const xb_array_params *p,
            a->gsum && a->part && a->esum && a->gend[0][0] && a->gend[0][1] &&
            a->gend[1][0] && a->gend[1][1] && a->wr_uni && a->wc_uni &&
            a->zero;
+  /* The eleven solver arrays share one block. Each starts 576 bytes
+   * further into a 4 KiB page than the one before, so element k of all of
+   * them never lands in the same cache set (separate mallocs would all be
+   * page-aligned plus the same header, and the kernels, which stream
+   * through several arrays at once, would thrash). */
   double **bufs[] = {&a->gl, &a->frd, &a->fcd, &a->x, &a->vc, &a->b,
                      &a->r,  &a->z,   &a->pv,  &a->q, &a->t};
-  for (size_t k = 0; ok && k < sizeof bufs / sizeof bufs[0]; k++)
-    ok = (*bufs[k] = calloc(np, sizeof(double))) != NULL;
+  size_t nbuf = sizeof bufs / sizeof bufs[0];
+  size_t stride = ((np + 511) & ~(size_t)511) + 72; /* doubles */
+  if (ok && posix_memalign(&a->pool, 64, nbuf * stride * sizeof(double)))
+    a->pool = NULL;
+  ok = ok && a->pool;
   if (!ok) {
     xb__err(err, XB_ENOMEM, "array %zu x %zu needs about %.3g GB", rows, cols,
             (double)np * 8 * 13 / 1e9);
     xb_array_free(a);
     return NULL;
   }
-  /* Touch the work arrays now (calloc may hand out lazily mapped pages),
-   * so the first solve does not pay for page faults. */
-  for (size_t k = 0; k < sizeof bufs / sizeof bufs[0]; k++)
-    memset(*bufs[k], 0, np * sizeof(double));
+  for (size_t k = 0; k < nbuf; k++)
+    *bufs[k] = (double *)a->pool + k * stride;
+  /* Touch the block now, so the first solve does not pay for page
+   * faults. */
+  memset(a->pool, 0, nbuf * stride * sizeof(double));
   for (size_t i = 0; i < rows; i++)
     default_line(a, XB_ROW, XB_LINE_DRIVE, 0.0, &a->row[i]);
   for (size_t j = 0; j < cols; j++)

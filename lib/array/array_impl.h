@@ -35,6 +35,7 @@ struct xb_array {
   double *part;          /* per-row partial sums (deterministic reductions) */
   double *esum;          /* per line: error bound sums of the stopping test */
 
+  void *pool;            /* one block holding gl .. t below */
   /* Work vectors and results (padded N*ld). */
   double *x, *vc, *b, *r, *z, *pv, *q, *t;
   double *iline[2];      /* line currents of the last solve */
