@@ -11,7 +11,7 @@
  *   high  cells uniform in [10 kOhm, 100 kOhm] resistance, Rw = 1 Ohm
  *         (strong wire coupling).
  * xbar_s is the time of one solve on fresh conductances (factorisation
- * included; best of several repetitions for small n); ref_s the time of
+ * included; best of 3 to 20 repetitions, at least 1 s in all); ref_s the time of
  * the KLU solve (assembly, ordering, factorisation, solve); ngspice_s the
  * time of loading and running `.op` on the netlist. err_* are the maximum
  * relative column-current errors of xbar against each. Above the KLU limit,
@@ -69,7 +69,7 @@ static int time_xbar(xb_array *a, const double *g, double *I, double *best,
 {
   double total = 0;
   *best = INFINITY;
-  for (int rep = 0; rep < 20 && (rep < 2 || total < 0.3); rep++) {
+  for (int rep = 0; rep < 20 && (rep < 3 || total < 1.0); rep++) {
     int rc = xb_array_set_g(a, g, err);
     double t0 = now();
     if (!rc)
