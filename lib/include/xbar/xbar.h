@@ -13,5 +13,6 @@
 #include <xbar/device.h>
 #include <xbar/array.h>
 #include <xbar/spice.h>
+#include <xbar/read.h>
 
 #endif
