@@ -157,8 +157,10 @@ int xb_read_dz(const xb_read *r, xb_array *a, int in_axis,
     "wire capacitance of each node (per segment, to ground)")                 \
   X(double, cr, "F", 0.01e-15, 0.0, 1e-9,                                     \
     "cell capacitance, parallel to each cell")                                \
-  X(double, rtol, "1", 1e-6, 1e-12, 1e-2, "IDA relative tolerance")           \
-  X(double, atol, "V", 1e-8, 1e-15, 1e-2, "IDA absolute tolerance")
+  X(double, rtol, "1", 1e-6, 1e-12, 1e-2, "integrator relative tolerance")    \
+  X(double, atol, "V", 1e-8, 1e-15, 1e-2, "integrator absolute tolerance")    \
+  X(int, method, "1", 0, 0, 1,                                                \
+    "0 reduced (network quasi-static, CVODE), 1 full network (IDA + KLU)")
 
 typedef struct xb_transient_params {
   XB_PARAM_STRUCT(XB_TRANSIENT_PARAMS)
@@ -172,10 +174,21 @@ typedef struct xb_transient_stats {
   double seconds;    /* wall time */
 } xb_transient_stats;
 
-/* Full transient integrate-and-fire read of array a over the circuit's
- * window (SUNDIALS IDA with KLU on the whole RC network: every wire
- * segment, cell, driver, cw at every node, cr across every cell, c_int at
- * each sensed line end). Lines of in_axis with active[k] (NULL: all) are
+/* Transient integrate-and-fire read of array a over the circuit's window,
+ * on the RC network: every wire segment, cell and driver, cw at every
+ * node, cr across every cell, c_int at each sensed line end. Two methods
+ * (tp->method):
+ *   1 full     SUNDIALS IDA (BDF) with KLU on all 2NM node voltages;
+ *   0 reduced  the network is quasi-static: its node voltages are affine in
+ *              the integration-node voltages V (y = y0 + K (V - V_reset),
+ *              one DC solve per sensed line), so the read is the ODE
+ *              C_eff V' = I0 + Y (V - V_reset) - S (V - V_reset) with
+ *              C_eff = c_int + K^T M K (the network's capacitance seen
+ *              from each integration node), solved by SUNDIALS CVODE with a
+ *              dense solver. Exact when the network's own time constants
+ *              (cw, cr with the wire and cell resistances) are much shorter
+ *              than the reset time constant r_reset c_int; the tests hold
+ *              it to the full method. Lines of in_axis with active[k] (NULL: all) are
  * driven at v_in[k] through r_drive, inactive ones float or sit at v_bias;
  * each line of the other axis has its own read circuit r at its far end
  * (row: column M-1; column: row N-1): the integration node is that end
