@@ -1,0 +1,383 @@
+/*
+ * The integrate-and-fire array read as an ngspice behavioral deck (see
+ * xbar/spice_read.h for the circuit, the initial state and the spike
+ * count).
+ *
+ * The array part reuses xb_spice_netlist unchanged: the input lines are set
+ * on the array as xb_array_read would set them, the sensed lines are set
+ * floating (so the writer gives them no source), and a cell type writes
+ * each cell as 1/g in parallel with cr plus the wire capacitance cw of the
+ * cell's row node and column node (each node of the array belongs to
+ * exactly one cell, so every node gets one cw). The read circuits, the
+ * initial conditions, the options, the saved vectors and the .tran card go
+ * into the writer's "analysis" text, which ngspice reads like any other
+ * lines of the deck. The array's line settings are restored afterwards.
+ *
+ * Names (all lowercase; none collides with the writer's, see xbar/spice.h):
+ *   cwr<i>_<j>, cwc<i>_<j>  wire capacitance of row / column node (i, j)
+ *   cx<i>_<j>               cell capacitance
+ *   cint<k>                 integration capacitance of sensed line k
+ *   ecmp<k>, tdel<k>, rdel<k>  comparator copy, delay line, its load
+ *   sres<k>                 reset switch; model xbsw
+ *   vxbreset (node xbvrs), vxbmirror (node xbvm, 2 V_reset, only when a
+ *   line has polarity -1)
+ *   xbd<k>                  comparator input (mirrored for polarity -1)
+ *   xbq<k>                  delayed comparator input: the switch control,
+ *                           the saved vector the spikes are counted from
+ *
+ * Workload: one deck per call, arrays up to about 32 x 32 (ngspice is the
+ * limit, xbar/spice_read.h).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <xbar/spice_read.h>
+
+#include "../array/array_impl.h"
+
+/* Maximum time step = window / STEPS_PER_WINDOW. */
+#define STEPS_PER_WINDOW 4000.0
+/* Z0 of the delay line (any value: it is driven by an ideal source and
+ * terminated in Z0, so it only delays). */
+#define DELAY_Z0 1000.0
+/* Off resistance of the reset switch (1 / ngspice's default gmin). */
+#define SWITCH_ROFF 1e12
+
+/* ---- cells with their capacitances ------------------------------------- */
+
+static int rc_cell(FILE *f, const xb_array *a, size_t i, size_t j,
+                   const char *row_node, const char *col_node, double g,
+                   void *ctx, xb_err *err)
+{
+  (void)a;
+  const xb_transient_params *tp = ctx;
+  if (!(g >= 0) || !isfinite(g))
+    return xb__err(err, XB_EINVAL, "cell (%zu, %zu): conductance %g S", i, j,
+                   g);
+  if (g > 0)
+    fprintf(f, "rx%zu_%zu %s %s %.17g\n", i, j, row_node, col_node, 1.0 / g);
+  if (tp->cr > 0)
+    fprintf(f, "cx%zu_%zu %s %s %.17g\n", i, j, row_node, col_node, tp->cr);
+  fprintf(f, "cwr%zu_%zu %s 0 %.17g\ncwc%zu_%zu %s 0 %.17g\n", i, j,
+          row_node, tp->cw, i, j, col_node, tp->cw);
+  return XB_OK;
+}
+
+static const xb_spice_cell_type rc_cell_type = {
+    .name = "resistor || cr, cw at both nodes",
+    .preamble = NULL,
+    .cell = rc_cell,
+};
+
+/* ---- the deck ---------------------------------------------------------- */
+
+/* Node of the integration capacitor of sensed line k. */
+static void sense_node(const xb_array *a, int in_axis, size_t k, char *buf,
+                       size_t n)
+{
+  if (in_axis == XB_ROW) /* columns sensed at row N-1 */
+    snprintf(buf, n, "c%zu_%zu", a->n - 1, k);
+  else /* rows sensed at column M-1 */
+    snprintf(buf, n, "r%zu_%zu", k, a->m - 1);
+}
+
+/* The read circuits, initial conditions and analysis, after the array. */
+static void write_read_part(FILE *f, const xb_read_params *p,
+                            const xb_array *a, int in_axis,
+                            const signed char *polarity,
+                            const xb_transient_params *tp)
+{
+  size_t nout = in_axis == XB_ROW ? a->m : a->n;
+  int mirror = 0;
+  for (size_t k = 0; polarity && k < nout; k++)
+    mirror |= polarity[k] < 0;
+  double vt = 0.5 * (p->v_th + p->v_tl) + p->offset;
+  double vh = 0.5 * (p->v_th - p->v_tl);
+  fprintf(f,
+          "* integrate-and-fire read circuits at the far end of each sensed "
+          "%s\n"
+          "* (xb_spice_read_transient; the sensed lines are written above "
+          "as floating)\n"
+          ".model xbsw sw vt=%.17g vh=%.17g ron=%.17g roff=%.17g\n"
+          "vxbreset xbvrs 0 dc %.17g\n",
+          in_axis == XB_ROW ? "column" : "row", vt, vh, p->r_reset,
+          SWITCH_ROFF, p->v_reset);
+  if (mirror)
+    fprintf(f, "vxbmirror xbvm 0 dc %.17g\n", 2.0 * p->v_reset);
+  for (size_t k = 0; k < nout; k++) {
+    char x[48];
+    sense_node(a, in_axis, k, x, sizeof x);
+    int neg = polarity && polarity[k] < 0;
+    fprintf(f, "cint%zu %s 0 %.17g\n", k, x, p->c_int);
+    /* Comparator input: V(X), or 2 V_reset - V(X) for a falling input. */
+    const char *cin = p->t_delay > 0 ? "xbd" : "xbq";
+    if (neg)
+      fprintf(f, "ecmp%zu %s%zu 0 xbvm %s 1\n", k, cin, k, x);
+    else
+      fprintf(f, "ecmp%zu %s%zu 0 %s 0 1\n", k, cin, k, x);
+    if (p->t_delay > 0)
+      fprintf(f,
+              "tdel%zu xbd%zu 0 xbq%zu 0 z0=%.17g td=%.17g\n"
+              "rdel%zu xbq%zu 0 %.17g\n",
+              k, k, k, DELAY_Z0, p->t_delay, k, k, DELAY_Z0);
+    fprintf(f, "sres%zu %s xbvrs xbq%zu 0 xbsw\n", k, x, k);
+  }
+  fprintf(f, "* initial state: operating point with the sensed nodes held "
+             "at V_reset\n");
+  for (size_t k = 0; k < nout; k++) {
+    char x[48];
+    sense_node(a, in_axis, k, x, sizeof x);
+    fprintf(f, ".ic v(%s)=%.17g\n", x, p->v_reset);
+  }
+  for (size_t k = 0; k < nout; k++)
+    fprintf(f, "%sv(xbq%zu)%s", k % 8 == 0 ? ".save " : " ", k,
+            k % 8 == 7 || k + 1 == nout ? "\n" : "");
+  double h = p->window / STEPS_PER_WINDOW;
+  fprintf(f,
+          ".options method=gear reltol=%.17g abstol=1e-15 vntol=%.17g "
+          "chgtol=1e-21\n"
+          ".tran %.17g %.17g 0 %.17g",
+          tp->rtol, tp->atol, h, p->window, h);
+}
+
+/* Check the arguments shared by both entry points. */
+static int check_args(const xb_read *r, const xb_array *a, int in_axis,
+                      const double *v_in, int unselected, double v_bias,
+                      const signed char *polarity,
+                      const xb_transient_params *tp, xb_err *err)
+{
+  if (!r || !a || !v_in)
+    return xb__err(err, XB_EINVAL, "NULL read circuit, array or input");
+  if (in_axis != XB_ROW && in_axis != XB_COL)
+    return xb__err(err, XB_EINVAL, "bad input axis %d", in_axis);
+  if (unselected != XB_LINE_FLOAT && unselected != XB_LINE_DRIVE)
+    return xb__err(err, XB_EINVAL,
+                   "unselected lines must float or be driven at a bias");
+  const xb_read_params *p = xb_read_params_of(r);
+  if (p->atb_dv > 0)
+    return xb__err_set(err, XB_EINVAL, NULL, 0, "atb_dv", 0, 0,
+                       "the ngspice read deck has no ATB (a threshold that "
+                       "depends on the input current): use atb_dv = 0 or "
+                       "the differential circuit");
+  if (a->cells) {
+    const xb_device *d = xb_cells_device(a->cells);
+    if (xb_device_type_of(d)->iv != NULL || xb_device_elec(d)->iv != 0)
+      return xb__err(err, XB_EINVAL,
+                     "the cells have a nonlinear I-V: the read deck writes "
+                     "resistor cells");
+  }
+  size_t nin = in_axis == XB_ROW ? a->n : a->m;
+  size_t nout = in_axis == XB_ROW ? a->m : a->n;
+  for (size_t k = 0; k < nin; k++)
+    if (!isfinite(v_in[k]))
+      return xb__err(err, XB_EINVAL, "v_in[%zu] = %g is not finite", k,
+                     v_in[k]);
+  if (unselected == XB_LINE_DRIVE && !isfinite(v_bias))
+    return xb__err(err, XB_EINVAL, "v_bias = %g is not finite", v_bias);
+  for (size_t k = 0; polarity && k < nout; k++)
+    if (polarity[k] != 1 && polarity[k] != -1)
+      return xb__err(err, XB_EINVAL, "polarity[%zu] = %d (must be +1 or -1)",
+                     k, polarity[k]);
+  return tp ? xb_param_check(&xb_transient_param_set, tp, err) : XB_OK;
+}
+
+/* Saved line settings of an array. */
+typedef struct saved_lines {
+  xb_line *row, *col;
+} saved_lines;
+
+static int save_lines(const xb_array *a, saved_lines *s, xb_err *err)
+{
+  s->row = malloc(a->n * sizeof(xb_line));
+  s->col = malloc(a->m * sizeof(xb_line));
+  if (!s->row || !s->col) {
+    free(s->row);
+    free(s->col);
+    s->row = s->col = NULL;
+    return xb__err(err, XB_ENOMEM, "line settings");
+  }
+  for (size_t i = 0; i < a->n; i++)
+    xb_array_get_line(a, XB_ROW, i, &s->row[i]);
+  for (size_t j = 0; j < a->m; j++)
+    xb_array_get_line(a, XB_COL, j, &s->col[j]);
+  return XB_OK;
+}
+
+static void restore_lines(xb_array *a, saved_lines *s)
+{
+  for (size_t i = 0; i < a->n; i++)
+    xb_array_set_line(a, XB_ROW, i, &s->row[i], NULL);
+  for (size_t j = 0; j < a->m; j++)
+    xb_array_set_line(a, XB_COL, j, &s->col[j], NULL);
+  free(s->row);
+  free(s->col);
+}
+
+/* The read's line settings: inputs as xb_array_read, sensed lines floating
+ * (their read circuits are written separately). */
+static int set_read_lines(xb_array *a, int in_axis, const double *v_in,
+                          const unsigned char *active, int unselected,
+                          double v_bias, xb_err *err)
+{
+  size_t nin = in_axis == XB_ROW ? a->n : a->m;
+  size_t nout = in_axis == XB_ROW ? a->m : a->n;
+  int rc = XB_OK;
+  for (size_t k = 0; k < nin && !rc; k++) {
+    if (!active || active[k])
+      rc = xb_array_drive(a, in_axis, k, v_in[k], err);
+    else if (unselected == XB_LINE_DRIVE)
+      rc = xb_array_drive(a, in_axis, k, v_bias, err);
+    else
+      rc = xb_array_float(a, in_axis, k, err);
+  }
+  for (size_t k = 0; k < nout && !rc; k++)
+    rc = xb_array_float(a, 1 - in_axis, k, err);
+  return rc;
+}
+
+char *xb_spice_read_netlist(const xb_read *r, xb_array *a, int in_axis,
+                            const double *v_in, const unsigned char *active,
+                            int unselected, double v_bias,
+                            const signed char *polarity,
+                            const xb_transient_params *tp, xb_err *err)
+{
+  xb_transient_params def;
+  if (check_args(r, a, in_axis, v_in, unselected, v_bias, polarity, tp, err))
+    return NULL;
+  if (!tp) {
+    xb_param_defaults(&xb_transient_param_set, &def);
+    tp = &def;
+  }
+  const xb_read_params *p = xb_read_params_of(r);
+
+  /* The read part first, so that a failure leaves the array untouched. */
+  char *tail = NULL;
+  size_t tail_len = 0;
+  FILE *f = open_memstream(&tail, &tail_len);
+  if (!f) {
+    xb__err(err, XB_ENOMEM, "read deck");
+    return NULL;
+  }
+  write_read_part(f, p, a, in_axis, polarity, tp);
+  if (fclose(f) != 0 || !tail) {
+    free(tail);
+    xb__err(err, XB_ENOMEM, "read deck");
+    return NULL;
+  }
+
+  saved_lines saved;
+  if (save_lines(a, &saved, err)) {
+    free(tail);
+    return NULL;
+  }
+  char *deck = NULL;
+  char title[160];
+  snprintf(title, sizeof title,
+           "xbar integrate-and-fire read (%s), %zu x %zu, %s sensed",
+           xb_read_type_of(r)->name, a->n, a->m,
+           in_axis == XB_ROW ? "columns" : "rows");
+  xb_spice_netlist_opts o;
+  xb_spice_netlist_opts_default(&o);
+  o.cell = &rc_cell_type;
+  o.cell_ctx = (void *)tp;
+  o.title = title;
+  o.analysis = tail;
+  if (!set_read_lines(a, in_axis, v_in, active, unselected, v_bias, err))
+    deck = xb_spice_netlist_string(a, &o, err);
+  restore_lines(a, &saved);
+  free(tail);
+  return deck;
+}
+
+/* ---- running it ---------------------------------------------------------- */
+
+/* Rising edges of the switch state machine on (t, v): off -> on when
+ * v > von, on -> off when v < voff, starting off. Returns the count; the
+ * first `cap` edge times (interpolated at von) go to times. */
+static int count_edges(const double *t, const double *v, size_t n,
+                       double von, double voff, double *times, size_t cap)
+{
+  int on = 0, count = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (!on && v[i] > von) {
+      on = 1;
+      double te = t[i];
+      if (i > 0 && v[i - 1] < von && v[i] != v[i - 1])
+        te = t[i - 1] + (von - v[i - 1]) / (v[i] - v[i - 1]) *
+                            (t[i] - t[i - 1]);
+      if (times && (size_t)count < cap)
+        times[count] = te;
+      count++;
+    } else if (on && v[i] < voff) {
+      on = 0;
+    }
+  }
+  return count;
+}
+
+int xb_spice_read_transient(xb_spice *s, const xb_read *r, xb_array *a,
+                            int in_axis, const double *v_in,
+                            const unsigned char *active, int unselected,
+                            double v_bias, const signed char *polarity,
+                            const xb_transient_params *tp, int *spikes,
+                            double *times, size_t cap, xb_err *err)
+{
+  if (!s || !spikes)
+    return xb__err(err, XB_EINVAL, "NULL runner or spike output");
+  xb_err local;
+  xb_err *e = err ? err : &local;
+  xb_err_clear(e);
+  char *deck = xb_spice_read_netlist(r, a, in_axis, v_in, active, unselected,
+                                     v_bias, polarity, tp, e);
+  if (!deck)
+    return e->code ? e->code : XB_ENOMEM;
+  int rc = xb_spice_load(s, deck, e);
+  free(deck);
+  if (!rc)
+    rc = xb_spice_run(s, e);
+  if (rc)
+    return rc;
+
+  const xb_read_params *p = xb_read_params_of(r);
+  size_t nout = in_axis == XB_ROW ? a->m : a->n, nt = 0;
+  rc = xb_spice_vec(s, "time", NULL, 0, &nt, e);
+  if (!rc && nt < 2)
+    rc = xb__err(e, XB_EDATA, "ngspice transient has %zu time points", nt);
+  if (rc)
+    return rc;
+  double *t = malloc(nt * sizeof(double));
+  double *v = malloc(nt * sizeof(double));
+  int *cnt = malloc(nout * sizeof(int));
+  double *tm = times && cap ? malloc(nout * cap * sizeof(double)) : NULL;
+  if (!t || !v || !cnt || (times && cap && !tm))
+    rc = xb__err(e, XB_ENOMEM, "transient vectors");
+  for (size_t k = 0; tm && k < nout * cap; k++)
+    tm[k] = NAN;
+  if (!rc)
+    rc = xb_spice_vec(s, "time", t, nt, NULL, e);
+  double von = p->v_th + p->offset, voff = p->v_tl + p->offset;
+  for (size_t k = 0; k < nout && !rc; k++) {
+    char name[48];
+    size_t len = 0;
+    snprintf(name, sizeof name, "v(xbq%zu)", k);
+    rc = xb_spice_vec(s, name, v, nt, &len, e);
+    if (!rc && len != nt)
+      rc = xb__err(e, XB_EDATA, "ngspice vector %s has %zu points, time %zu",
+                   name, len, nt);
+    if (!rc)
+      cnt[k] = count_edges(t, v, nt, von, voff, tm ? tm + k * cap : NULL,
+                           cap);
+  }
+  if (!rc) {
+    memcpy(spikes, cnt, nout * sizeof(int));
+    if (tm)
+      memcpy(times, tm, nout * cap * sizeof(double));
+  }
+  free(t);
+  free(v);
+  free(cnt);
+  free(tm);
+  return rc;
+}
