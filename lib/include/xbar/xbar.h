@@ -14,5 +14,6 @@
 #include <xbar/array.h>
 #include <xbar/spice.h>
 #include <xbar/read.h>
+#include <xbar/write.h>
 
 #endif
