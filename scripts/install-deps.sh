@@ -10,7 +10,8 @@ pkgs=(build-essential cmake pkg-config
       gnuplot-nox
       check
       libinih-dev
-      libsuitesparse-dev)
+      libsuitesparse-dev
+      libopenblas-dev)
 
 missing=()
 for p in "${pkgs[@]}"; do
