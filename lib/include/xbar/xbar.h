@@ -15,5 +15,6 @@
 #include <xbar/spice.h>
 #include <xbar/read.h>
 #include <xbar/write.h>
+#include <xbar/learn.h>
 
 #endif
