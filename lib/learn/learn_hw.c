@@ -1,18 +1,432 @@
-/* Array-in-the-loop fidelities: being written (see xbar/learn.h). */
+/*
+ * PARCA learning with the array in the loop (fidelity 1 behavioral, 2
+ * circuit; see xbar/learn.h). The dictionary lives in a cell array (dim
+ * rows = pixels, atoms columns) as G = Gmin + (Gmax - Gmin) D.
+ *
+ * Read D.z: z is quantized to 4 bits, zq = round(15 z / z_full); each bit
+ * plane drives the columns whose bit is set at V_reset + v_read; the row
+ * currents are counted by the integrate-and-fire circuit (3-bit encoder,
+ * at most 7 spikes); the counts are mapped back to currents (middle of
+ * each count's current interval) and shifted and added. The Gmin offset is
+ * known digitally (Gmin v_read times the number of ones) and removed.
+ * Read D^T r: r = (D.z)_read - x, quantized to sign and 4 bits,
+ * rq = round(15 r / r_full); each plane drives its rows at V_reset +/-
+ * v_read, and the columns count a signed current (the circuit mirrored for
+ * a falling input).
+ * At fidelity 1 the plane currents are the ideal sums v G^T p (one float
+ * matrix product per plane for the whole batch); at fidelity 2 each plane
+ * is a DC solve of the array with its wires (xb_array_read), unselected
+ * lines floating as in the seed.
+ *
+ * Write: r_i and z_j are quantized to the write levels (r: -15..15,
+ * z: 0..16) with scales chosen so that the overlap write realises
+ * dD = -eta r z^T in the device's linear range; at fidelity 1 each cell
+ * gets one pulse of its overlap time (xb_write_overlap) at the full write
+ * voltage through the device model (nonlinearity, variation); at fidelity
+ * 2 the whole parallel write runs through the network
+ * (xb_write_parallel).
+ */
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <xbar/array.h>
+#include <xbar/device.h>
+#include <xbar/read.h>
+#include <xbar/rng.h>
+#include <xbar/write.h>
+
 #include "learn_impl.h"
+
+struct xb_hw {
+  const xb_device *dev;
+  const xb_read *rc;
+  xb_write_params wp;
+  xb_cells *cells;
+  xb_array *arr;       /* fidelity 2 */
+  double gmin, gmax, v_read, v_reset;
+  double ithr[8];      /* ithr[k]: smallest current giving k spikes */
+  double iest[8];      /* current estimate for k spikes */
+  double s_r, s_z;     /* write quantization scales */
+  double *ovl;         /* overlap table, (2 r_levels + 1) x (zbits + 1) */
+  float *gt;           /* dim x atoms conductances (float) */
+  float *plane, *cur;  /* batch planes and currents */
+  size_t cap;
+  uint64_t writes;     /* writes so far: position in the dither stream */
+};
+
+void xb__learn_hw_free(xb_learner *l)
+{
+  struct xb_hw *h = l->hw;
+  if (!h)
+    return;
+  xb_cells_free(h->cells);
+  xb_array_free(h->arr);
+  free(h->ovl);
+  free(h->gt);
+  free(h->plane);
+  free(h->cur);
+  free(h);
+  l->hw = NULL;
+}
+
+/* Dictionary as the conductances hold it (clipped to [0, 1]). */
+static void sync_dict(xb_learner *l)
+{
+  struct xb_hw *h = l->hw;
+  const double *g = xb_cells_g(h->cells);
+  size_t nd = (size_t)l->dim * l->p.atoms;
+  for (size_t k = 0; k < nd; k++) {
+    double d = (g[k] - h->gmin) / (h->gmax - h->gmin);
+    l->D[k] = d < 0 ? 0 : (d > 1 ? 1 : d);
+    h->gt[k] = (float)g[k];
+  }
+}
+
+/* Spike count of a (signed) current from the threshold table. */
+static int count_of(const struct xb_hw *h, double cur_a)
+{
+  double a = fabs(cur_a);
+  int n = 0;
+  while (n < 7 && a >= h->ithr[n + 1])
+    n++;
+  return n;
+}
+
+int xb_learner_attach(xb_learner *l, const xb_device *d, const xb_read *r,
+                      const xb_write_params *w, const xb_array_params *ap,
+                      xb_err *err)
+{
+  if (!l || !d || !r)
+    return xb__err(err, XB_EINVAL, "NULL learner, device or read circuit");
+  xb__learn_hw_free(l);
+  struct xb_hw *h = calloc(1, sizeof *h);
+  if (!h)
+    return xb__err(err, XB_ENOMEM, "array state");
+  l->hw = h;
+  h->dev = d;
+  h->rc = r;
+  if (w)
+    h->wp = *w;
+  else
+    xb_param_defaults(&xb_write_param_set, &h->wp);
+  int rc = xb_param_check(&xb_write_param_set, &h->wp, err);
+  size_t dim = (size_t)l->dim, m = (size_t)l->p.atoms;
+  if (!rc) {
+    h->cells = xb_cells_create(d, dim * m, l->seed, err);
+    rc = h->cells ? XB_OK : (err ? err->code : XB_ENOMEM);
+  }
+  xb_device_bounds(d, &h->gmin, &h->gmax);
+  h->v_reset = xb_read_params_of(r)->v_reset;
+  if (!rc) {
+    h->gt = malloc(dim * m * sizeof(float));
+    h->ovl = malloc((size_t)(2 * h->wp.r_levels + 1) * (h->wp.zbits + 1) *
+                    sizeof(double));
+    if (!h->gt || !h->ovl)
+      rc = xb__err(err, XB_ENOMEM, "array state");
+  }
+  /* Program the dictionary. */
+  for (size_t k = 0; !rc && k < dim * m; k++)
+    rc = xb_cells_set_g(h->cells, k,
+                        h->gmin + (h->gmax - h->gmin) * l->D[k], err);
+  /* Read scale (per driven line; see read_product): one cell at
+   * mid-range conductance gives 6.5 spikes' worth of current. */
+  const xb_read_params *rp = xb_read_params_of(r);
+  double q = rp->c_int * (rp->v_th - rp->v_reset) / rp->window;
+  h->v_read = l->p.v_read > 0 ? l->p.v_read
+                              : 6.5 * q / (0.5 * (h->gmin + h->gmax));
+  /* Threshold table: smallest current for k spikes, by bisection below
+   * the current at which the reset gate latches (beyond it the count
+   * saturates: unreachable counts get an infinite threshold). */
+  double i_latch = 0.999 * (rp->v_tl - rp->v_reset) / rp->r_reset;
+  h->ithr[0] = 0;
+  for (int k = 1; !rc && k < 8; k++) {
+    double lo = h->ithr[k - 1], hi = i_latch;
+    int n;
+    if (!isfinite(lo) || (rc = xb_read_count(r, hi, &n, err)) || n < k) {
+      h->ithr[k] = INFINITY;
+      continue;
+    }
+    for (int it = 0; it < 80; it++) {
+      double mid = 0.5 * (lo + hi);
+      rc = xb_read_count(r, mid, &n, err);
+      if (rc)
+        break;
+      if (n >= k)
+        hi = mid;
+      else
+        lo = mid;
+    }
+    h->ithr[k] = hi;
+  }
+  for (int k = 0; k < 8; k++) {
+    if (k == 0 || !isfinite(h->ithr[k]))
+      h->iest[k] = k == 0 ? 0.0 : h->iest[k - 1];
+    else if (k < 7 && isfinite(h->ithr[k + 1]))
+      h->iest[k] = 0.5 * (h->ithr[k] + h->ithr[k + 1]);
+    else /* the top count: half a step above its threshold */
+      h->iest[k] = h->ithr[k] + 0.5 * (h->ithr[k] - h->ithr[k - 1]);
+  }
+  /* Write scales: z_full -> all zbits levels; r chosen so that the overlap
+   * write gives dD = -eta r z in the device's linear range:
+   * dD ~ (1/levels) overlap / t_pulse with overlap ~ reps |rq| t_rpulse
+   * (zq / zbits) for a Z window spanning a half period. */
+  if (!rc) {
+    double half = 0.5 * h->wp.t_write;
+    double tclk = h->wp.t_write / h->wp.clocks;
+    double levels = 50.0; /* pulses over the range: model-independent guess */
+    const void *mp = xb_device_params(d);
+    if (xb_device_type_of(d) == xb_device_exp)
+      levels = ((const xb_exp_params *)mp)->levels;
+    else if (xb_device_type_of(d) == xb_device_linear)
+      levels = ((const xb_linear_params *)mp)->levels;
+    h->s_z = h->wp.zbits / l->p.z_full;
+    double per = h->wp.reps * h->wp.t_rpulse * tclk / half /
+                 (levels * xb_device_elec(d)->t_pulse);
+    h->s_r = l->p.eta / (h->s_z * per);
+    int R = h->wp.r_levels, Zb = h->wp.zbits;
+    for (int rq = -R; rq <= R; rq++)
+      for (int zq = 0; zq <= Zb; zq++)
+        h->ovl[(size_t)(rq + R) * (Zb + 1) + zq] =
+            xb_write_overlap(&h->wp, rq, zq);
+  }
+  if (!rc && l->p.fidelity == 2) {
+    h->arr = xb_array_create(dim, m, ap, err);
+    if (!h->arr)
+      rc = err ? err->code : XB_ENOMEM;
+    else
+      rc = xb_array_set_cells(h->arr, h->cells, err);
+  }
+  if (rc) {
+    xb__learn_hw_free(l);
+    return rc;
+  }
+  sync_dict(l);
+  return XB_OK;
+}
+
+static int hw_work(struct xb_hw *h, size_t b, size_t dim, size_t m,
+                   xb_err *err)
+{
+  size_t need = b * (dim > m ? dim : m);
+  if (need <= h->cap)
+    return XB_OK;
+  float *p = realloc(h->plane, need * sizeof(float));
+  if (!p)
+    return xb__err(err, XB_ENOMEM, "read planes");
+  h->plane = p;
+  float *c = realloc(h->cur, need * sizeof(float));
+  if (!c)
+    return xb__err(err, XB_ENOMEM, "read currents");
+  h->cur = c;
+  h->cap = need;
+  return XB_OK;
+}
+
+/* Plane currents for a batch, per volt of drive: in_axis XB_COL drives
+ * columns (atoms) with plane (b x m), giving row currents (b x dim); XB_ROW
+ * drives rows with plane (b x dim), giving column currents (b x m).
+ * Entries of the plane are -1, 0, +1 (the drive's sign); patch s is driven
+ * at vs[s] (fidelity 2 solves the array at that voltage and divides). */
+static int plane_currents(xb_learner *l, int in_axis, size_t b,
+                          const double *vs, xb_err *err)
+{
+  struct xb_hw *h = l->hw;
+  int dim = l->dim, m = l->p.atoms;
+  float v = 1.0f;
+  if (!h->arr) {
+    if (in_axis == XB_COL) /* cur (b x dim) = plane (b x m) G^T */
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)b, dim, m, v,
+                  h->plane, m, h->gt, m, 0.0f, h->cur, dim);
+    else /* cur (b x m) = plane (b x dim) G */
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)b, m, dim,
+                  v, h->plane, dim, h->gt, m, 0.0f, h->cur, m);
+    return XB_OK;
+  }
+  size_t nin = in_axis == XB_COL ? (size_t)m : (size_t)dim;
+  size_t nout = in_axis == XB_COL ? (size_t)dim : (size_t)m;
+  double *vin = malloc(nin * sizeof(double)), *cur_a = malloc(nout * sizeof(double));
+  unsigned char *act = malloc(nin);
+  int rc = (!vin || !cur_a || !act) ? xb__err(err, XB_ENOMEM, "plane read")
+                                : XB_OK;
+  for (size_t s = 0; !rc && s < b; s++) {
+    const float *pl = h->plane + s * nin;
+    int any = 0;
+    for (size_t k = 0; k < nin; k++) {
+      act[k] = pl[k] != 0;
+      vin[k] = h->v_reset + pl[k] * vs[s];
+      any |= act[k];
+    }
+    float *cur = h->cur + s * nout;
+    if (!any) { /* nothing driven: no current */
+      for (size_t k = 0; k < nout; k++)
+        cur[k] = 0;
+      continue;
+    }
+    rc = xb_array_read(h->arr, in_axis, vin, act, XB_LINE_FLOAT, 0.0,
+                       h->v_reset, cur_a, err);
+    for (size_t k = 0; !rc && k < nout; k++)
+      cur[k] = (float)(cur_a[k] / vs[s]);
+  }
+  free(vin);
+  free(cur_a);
+  free(act);
+  return rc;
+}
+
+/* One bit-serial read: q (b x nin) holds the signed 4-bit inputs; out
+ * (b x nout) receives the estimate of the matrix product with D (in D
+ * units, before the input scale). The drive of each plane is ranged to its
+ * number of driven lines (known digitally): v = v_read / ones, v_read
+ * putting ones cells at mid-range conductance at 6.5 spikes, so a read
+ * uses the counter's range whatever the sparsity. */
+static int read_product(xb_learner *l, int in_axis, const int *q, size_t b,
+                        double *out, double *vs, xb_err *err)
+{
+  struct xb_hw *h = l->hw;
+  size_t dim = (size_t)l->dim, m = (size_t)l->p.atoms;
+  size_t nin = in_axis == XB_COL ? m : dim, nout = in_axis == XB_COL ? dim : m;
+  memset(out, 0, b * nout * sizeof(double));
+  for (int bit = 0; bit < 4; bit++) {
+    for (size_t s = 0; s < b; s++) {
+      double ones = 0;
+      for (size_t k = 0; k < nin; k++) {
+        int a = abs(q[s * nin + k]);
+        float pv = (a >> bit) & 1 ? (q[s * nin + k] < 0 ? -1.0f : 1.0f) : 0.0f;
+        h->plane[s * nin + k] = pv;
+        ones += pv != 0;
+      }
+      vs[s] = h->v_read / (ones > 0 ? ones : 1.0);
+    }
+    int rc = plane_currents(l, in_axis, b, vs, err);
+    if (rc)
+      return rc;
+    for (size_t s = 0; s < b; s++) {
+      const float *pl = h->plane + s * nin;
+      double net = 0; /* signed count of driven lines: the Gmin offset */
+      for (size_t k = 0; k < nin; k++)
+        net += pl[k];
+      for (size_t k = 0; k < nout; k++) {
+        double cur_a = vs[s] * h->cur[s * nout + k];
+        double Iq = (cur_a < 0 ? -1.0 : 1.0) * h->iest[count_of(h, cur_a)];
+        double dsum = (Iq / vs[s] - h->gmin * net) / (h->gmax - h->gmin);
+        out[s * nout + k] += dsum * (double)(1 << bit);
+      }
+    }
+  }
+  return XB_OK;
+}
 
 int xb__learn_hw_encode(xb_learner *l, const double *X, size_t b, double *Z,
                         xb_err *err)
 {
-  (void)l; (void)X; (void)b; (void)Z;
-  return xb__err(err, XB_ESTATE, "behavioral and circuit fidelity: not yet");
+  struct xb_hw *h = l->hw;
+  if (!h)
+    return xb__err(err, XB_ESTATE,
+                   "fidelity %d needs xb_learner_attach first",
+                   l->p.fidelity);
+  size_t dim = (size_t)l->dim, m = (size_t)l->p.atoms;
+  int rc = hw_work(h, b, dim, m, err);
+  int *qz = malloc(b * m * sizeof(int)), *qr = malloc(b * dim * sizeof(int));
+  double *dz = malloc(b * dim * sizeof(double));
+  double *dtr = malloc(b * m * sizeof(double));
+  double *vs = malloc(b * sizeof(double));
+  if (!rc && (!qz || !qr || !dz || !dtr || !vs))
+    rc = xb__err(err, XB_ENOMEM, "behavioral codes");
+  double inv = 1.0 / l->L, thr = l->p.lambda / l->L;
+  double zs = 15.0 / l->p.z_full, rs = 15.0 / l->p.r_full;
+  memset(Z, 0, b * m * sizeof(double));
+  for (int it = 0; !rc && it < l->p.iters; it++) {
+    for (size_t k = 0; k < b * m; k++) {
+      long v = lround(Z[k] * zs);
+      qz[k] = (int)(v > 15 ? 15 : v);
+    }
+    rc = read_product(l, XB_COL, qz, b, dz, vs, err); /* D zq */
+    if (rc)
+      break;
+    for (size_t k = 0; k < b * dim; k++) {
+      double r = dz[k] / zs - X[k];
+      long v = lround(r * rs);
+      qr[k] = (int)(v > 15 ? 15 : (v < -15 ? -15 : v));
+    }
+    rc = read_product(l, XB_ROW, qr, b, dtr, vs, err); /* D^T rq */
+    if (rc)
+      break;
+    for (size_t k = 0; k < b * m; k++) {
+      double z = Z[k] - dtr[k] / rs * inv - thr;
+      Z[k] = z > 0 ? z : 0.0;
+    }
+  }
+  /* The code the hardware holds is the 4-bit one. */
+  for (size_t k = 0; !rc && k < b * m; k++) {
+    long v = lround(Z[k] * zs);
+    Z[k] = (v > 15 ? 15 : v) / zs;
+  }
+  free(qz);
+  free(qr);
+  free(dz);
+  free(dtr);
+  free(vs);
+  return rc;
 }
 
 int xb__learn_hw_update(xb_learner *l, const double *X, size_t b,
                         const double *Z, xb_err *err)
 {
-  (void)l; (void)X; (void)b; (void)Z;
-  return xb__err(err, XB_ESTATE, "behavioral and circuit fidelity: not yet");
+  struct xb_hw *h = l->hw;
+  if (!h)
+    return xb__err(err, XB_ESTATE, "no array attached");
+  size_t dim = (size_t)l->dim, m = (size_t)l->p.atoms;
+  int R = h->wp.r_levels, Zb = h->wp.zbits;
+  int *rq = malloc(dim * sizeof(int)), *zq = malloc(m * sizeof(int));
+  double *r = malloc(dim * sizeof(double));
+  int rc = (!rq || !zq || !r) ? xb__err(err, XB_ENOMEM, "write") : XB_OK;
+  const xb_elec_params *el = xb_device_elec(h->dev);
+  for (size_t s = 0; !rc && s < b; s++) {
+    const double *z = Z + s * m, *x = X + s * dim;
+    /* Residual with the dictionary the cells hold now. */
+    for (size_t i = 0; i < dim; i++) {
+      double acc = -x[i];
+      for (size_t j = 0; j < m; j++)
+        acc += l->D[i * m + j] * z[j];
+      r[i] = acc;
+    }
+    /* Updates smaller than one write level are common (a level moves a
+     * cell by about 1/levels of its range); dithering keeps their mean. */
+    for (size_t i = 0; i < dim; i++) {
+      double sr = r[i] * h->s_r;
+      long v = l->p.dither
+                   ? (long)floor(sr + xb_rng_uniform(l->seed, 0xd17ull,
+                                                    h->writes * dim + i))
+                   : lround(sr);
+      rq[i] = (int)(v > R ? R : (v < -R ? -R : v));
+    }
+    h->writes++;
+    for (size_t j = 0; j < m; j++) {
+      long v = lround(z[j] * h->s_z);
+      zq[j] = (int)(v > Zb ? Zb : (v < 0 ? 0 : v));
+    }
+    if (h->arr) {
+      rc = xb_write_parallel(h->arr, h->cells, &h->wp, rq, zq, NULL, err);
+    } else {
+      for (size_t i = 0; !rc && i < dim; i++) {
+        if (!rq[i])
+          continue;
+        for (size_t j = 0; !rc && j < m; j++) {
+          if (!zq[j])
+            continue;
+          double o = h->ovl[(size_t)(rq[i] + R) * (Zb + 1) + zq[j]];
+          double v = o < 0 ? -el->vw_reset : el->vw_set;
+          rc = xb_cells_pulse(h->cells, i * m + j, v, fabs(o), 1, err);
+        }
+      }
+    }
+    if (!rc)
+      sync_dict(l);
+  }
+  free(rq);
+  free(zq);
+  free(r);
+  return rc;
 }
-
-void xb__learn_hw_free(xb_learner *l) { (void)l; }

@@ -52,7 +52,15 @@ extern "C" {
     "patches whose codes share one dictionary state")                         \
   X(int, power_iters, "1", 50, 1, 100000,                                     \
     "power iterations for L = max eig(D^T D)")                                \
-  X(int, fidelity, "1", 0, 0, 2, "0 ideal, 1 behavioral, 2 circuit")
+  X(int, fidelity, "1", 0, 0, 2, "0 ideal, 1 behavioral, 2 circuit")        \
+  X(double, z_full, "1", 1.0, 1e-9, 1e9,                                      \
+    "code value applied as the largest 4-bit level (15)")                     \
+  X(double, r_full, "1", 0.5, 1e-9, 1e9,                                      \
+    "residual magnitude applied as the largest 4-bit level (15)")             \
+  X(double, v_read, "V", 0.0, 0.0, 100.0,                                     \
+    "read drive x driven lines; 0: one mid-range cell gives 6.5 spikes")      \
+  X(int, dither, "1", 1, 0, 1,                                                \
+    "write: 1 stochastic rounding of r to its levels, 0 nearest level")
 
 typedef struct xb_learn_params {
   XB_PARAM_STRUCT(XB_LEARN_PARAMS)
@@ -80,6 +88,20 @@ int xb_learner_encode(xb_learner *l, const double *X, size_t n, double *Z,
 
 /* Progress: patches done of total; return non-zero to stop early. */
 typedef int (*xb_progress_fn)(void *user, size_t done, size_t total);
+
+/* Put the dictionary on an array for fidelity 1 or 2: cells of device d
+ * (dim rows x atoms columns, programmed to G = Gmin + (Gmax - Gmin) D,
+ * drawn with `seed`), read circuit r, write timing w, array wiring a (used
+ * at fidelity 2; NULL: defaults). Everything is copied or borrowed: d and r
+ * must outlive the learner. From then on xb_learner_dict() reports the
+ * dictionary the conductances hold. */
+typedef struct xb_device xb_device;
+typedef struct xb_read xb_read;
+typedef struct xb_write_params xb_write_params;
+typedef struct xb_array_params xb_array_params;
+int xb_learner_attach(xb_learner *l, const xb_device *d, const xb_read *r,
+                      const xb_write_params *w, const xb_array_params *a,
+                      xb_err *err);
 
 /* One pass of learning over the n patches X (n x dim), in order. */
 int xb_learner_train(xb_learner *l, const double *X, size_t n,
