@@ -51,6 +51,7 @@ struct xb_hw {
   double s_r, s_z;     /* write quantization scales */
   double *ovl;         /* overlap table, (2 r_levels + 1) x (zbits + 1) */
   float *gt;           /* dim x atoms conductances (float) */
+  float *gtc;          /* the same, atoms x dim (one atom per row) */
   float *plane, *cur;  /* batch planes and currents */
   size_t cap;
   uint64_t writes;     /* writes so far: position in the dither stream */
@@ -65,6 +66,7 @@ void xb__learn_hw_free(xb_learner *l)
   xb_array_free(h->arr);
   free(h->ovl);
   free(h->gt);
+  free(h->gtc);
   free(h->plane);
   free(h->cur);
   free(h);
@@ -76,22 +78,15 @@ static void sync_dict(xb_learner *l)
 {
   struct xb_hw *h = l->hw;
   const double *g = xb_cells_g(h->cells);
-  size_t nd = (size_t)l->dim * l->p.atoms;
-  for (size_t k = 0; k < nd; k++) {
-    double d = (g[k] - h->gmin) / (h->gmax - h->gmin);
-    l->D[k] = d < 0 ? 0 : (d > 1 ? 1 : d);
-    h->gt[k] = (float)g[k];
-  }
-}
-
-/* Spike count of a (signed) current from the threshold table. */
-static int count_of(const struct xb_hw *h, double cur_a)
-{
-  double a = fabs(cur_a);
-  int n = 0;
-  while (n < 7 && a >= h->ithr[n + 1])
-    n++;
-  return n;
+  size_t dim = (size_t)l->dim, m = (size_t)l->p.atoms;
+  for (size_t i = 0; i < dim; i++)
+    for (size_t j = 0; j < m; j++) {
+      size_t k = i * m + j;
+      double d = (g[k] - h->gmin) / (h->gmax - h->gmin);
+      l->D[k] = d < 0 ? 0 : (d > 1 ? 1 : d);
+      h->gt[k] = (float)g[k];
+      h->gtc[j * dim + i] = (float)g[k];
+    }
 }
 
 int xb_learner_attach(xb_learner *l, const xb_device *d, const xb_read *r,
@@ -121,9 +116,10 @@ int xb_learner_attach(xb_learner *l, const xb_device *d, const xb_read *r,
   h->v_reset = xb_read_params_of(r)->v_reset;
   if (!rc) {
     h->gt = malloc(dim * m * sizeof(float));
+    h->gtc = malloc(dim * m * sizeof(float));
     h->ovl = malloc((size_t)(2 * h->wp.r_levels + 1) * (h->wp.zbits + 1) *
                     sizeof(double));
-    if (!h->gt || !h->ovl)
+    if (!h->gt || !h->gtc || !h->ovl)
       rc = xb__err(err, XB_ENOMEM, "array state");
   }
   /* Program the dictionary. */
@@ -209,7 +205,7 @@ int xb_learner_attach(xb_learner *l, const xb_device *d, const xb_read *r,
 static int hw_work(struct xb_hw *h, size_t b, size_t dim, size_t m,
                    xb_err *err)
 {
-  size_t need = b * (dim > m ? dim : m);
+  size_t need = (b > 4 ? b : 4) * (dim > m ? dim : m);
   if (need <= h->cap)
     return XB_OK;
   float *p = realloc(h->plane, need * sizeof(float));
@@ -275,6 +271,48 @@ static int plane_currents(xb_learner *l, int in_axis, size_t b,
   return rc;
 }
 
+/* The counter and its decoding for one plane of one patch: the current
+ * v cu[k] becomes a spike count (thresholds ithr), the count the middle of
+ * its current interval (iest), written as a sum of steps so the loop has
+ * no table lookup and vectorises; then the Gmin offset goes and the result
+ * is added in D units. Built for AVX-512, AVX2 and plain x86-64. */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+static void count_add(const struct xb_hw *h, const float *cu, size_t n,
+                      float v, float net, float scale, double *out)
+{
+  float t[8], step[8];
+  for (int k = 1; k < 8; k++) {
+    t[k] = (float)h->ithr[k];
+    step[k] = (float)(h->iest[k] - h->iest[k - 1]);
+  }
+  const float iv = 1.0f / v, off = (float)h->gmin * net;
+  for (size_t k = 0; k < n; k++) {
+    float c = v * cu[k], a = c < 0 ? -c : c, iq = 0;
+    for (int j = 1; j < 8; j++)
+      iq += a >= t[j] ? step[j] : 0.0f;
+    iq = c < 0 ? -iq : iq;
+    out[k] += (double)((iq * iv - off) * scale);
+  }
+}
+
+/* cur4[bit] += sg row for each bit set in a (4 planes of n currents). */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+static void add_row(float *restrict cur4, const float *restrict row, size_t n,
+                    int a, float sg)
+{
+  for (int bit = 0; bit < 4; bit++) {
+    if (!((a >> bit) & 1))
+      continue;
+    float *restrict c = cur4 + (size_t)bit * n;
+    for (size_t j = 0; j < n; j++)
+      c[j] += sg * row[j];
+  }
+}
+
 /* One bit-serial read: q (b x nin) holds the signed 4-bit inputs; out
  * (b x nout) receives the estimate of the matrix product with D (in D
  * units, before the input scale). The drive of each plane is ranged to its
@@ -288,31 +326,76 @@ static int read_product(xb_learner *l, int in_axis, const int *q, size_t b,
   size_t dim = (size_t)l->dim, m = (size_t)l->p.atoms;
   size_t nin = in_axis == XB_COL ? m : dim, nout = in_axis == XB_COL ? dim : m;
   memset(out, 0, b * nout * sizeof(double));
+  const double scale0 = 1.0 / (h->gmax - h->gmin);
+  if (!h->arr) {
+    /* Fidelity 1: the ideal plane currents, accumulated from the driven
+     * lines only (codes are sparse), all four planes in one pass. The
+     * conductance rows are contiguous: atoms of gtc for D.z, rows of gt
+     * for D^T r. */
+    const float *rows = in_axis == XB_COL ? h->gtc : h->gt;
+    int oom = 0;
+#pragma omp parallel if (b >= 16)
+    {
+      float *cur4 = malloc(4 * nout * sizeof(float)); /* per thread */
+      if (!cur4) {
+#pragma omp atomic write
+        oom = 1;
+      }
+#pragma omp for schedule(static)
+      for (size_t s = 0; s < b; s++) {
+        if (!cur4)
+          continue;
+        const int *qs = q + s * nin;
+        int ones[4] = {0, 0, 0, 0};
+        float net[4] = {0, 0, 0, 0};
+        memset(cur4, 0, 4 * nout * sizeof(float));
+        for (size_t k = 0; k < nin; k++) {
+          if (!qs[k])
+            continue;
+          int a = qs[k] < 0 ? -qs[k] : qs[k];
+          float sg = qs[k] < 0 ? -1.0f : 1.0f;
+          add_row(cur4, rows + k * nout, nout, a, sg);
+          for (int bit = 0; bit < 4; bit++)
+            if ((a >> bit) & 1) {
+              ones[bit]++;
+              net[bit] += sg;
+            }
+        }
+        for (int bit = 0; bit < 4; bit++)
+          if (ones[bit])
+            count_add(h, cur4 + (size_t)bit * nout, nout,
+                      (float)(h->v_read / ones[bit]), net[bit],
+                      (float)((double)(1 << bit) * scale0), out + s * nout);
+      }
+      free(cur4);
+    }
+    if (oom)
+      return xb__err(err, XB_ENOMEM, "read planes");
+    return XB_OK;
+  }
   for (int bit = 0; bit < 4; bit++) {
     for (size_t s = 0; s < b; s++) {
-      double ones = 0;
+      const int *qs = q + s * nin;
+      float *pl = h->plane + s * nin;
+      int ones = 0;
       for (size_t k = 0; k < nin; k++) {
-        int a = abs(q[s * nin + k]);
-        float pv = (a >> bit) & 1 ? (q[s * nin + k] < 0 ? -1.0f : 1.0f) : 0.0f;
-        h->plane[s * nin + k] = pv;
-        ones += pv != 0;
+        int a = qs[k] < 0 ? -qs[k] : qs[k], on = (a >> bit) & 1;
+        pl[k] = (float)(qs[k] < 0 ? -on : on);
+        ones += on;
       }
-      vs[s] = h->v_read / (ones > 0 ? ones : 1.0);
+      vs[s] = h->v_read / (ones > 0 ? ones : 1);
     }
     int rc = plane_currents(l, in_axis, b, vs, err);
     if (rc)
       return rc;
     for (size_t s = 0; s < b; s++) {
       const float *pl = h->plane + s * nin;
-      double net = 0; /* signed count of driven lines: the Gmin offset */
+      float net = 0; /* signed count of driven lines: the Gmin offset */
       for (size_t k = 0; k < nin; k++)
         net += pl[k];
-      for (size_t k = 0; k < nout; k++) {
-        double cur_a = vs[s] * h->cur[s * nout + k];
-        double Iq = (cur_a < 0 ? -1.0 : 1.0) * h->iest[count_of(h, cur_a)];
-        double dsum = (Iq / vs[s] - h->gmin * net) / (h->gmax - h->gmin);
-        out[s * nout + k] += dsum * (double)(1 << bit);
-      }
+      count_add(h, h->cur + s * nout, nout, (float)vs[s], net,
+                (float)((double)(1 << bit) / (h->gmax - h->gmin)),
+                out + s * nout);
     }
   }
   return XB_OK;
@@ -338,17 +421,17 @@ int xb__learn_hw_encode(xb_learner *l, const double *X, size_t b, double *Z,
   double zs = 15.0 / l->p.z_full, rs = 15.0 / l->p.r_full;
   memset(Z, 0, b * m * sizeof(double));
   for (int it = 0; !rc && it < l->p.iters; it++) {
-    for (size_t k = 0; k < b * m; k++) {
-      long v = lround(Z[k] * zs);
-      qz[k] = (int)(v > 15 ? 15 : v);
+    for (size_t k = 0; k < b * m; k++) { /* z >= 0 */
+      int v = (int)(Z[k] * zs + 0.5);
+      qz[k] = v > 15 ? 15 : v;
     }
     rc = read_product(l, XB_COL, qz, b, dz, vs, err); /* D zq */
     if (rc)
       break;
     for (size_t k = 0; k < b * dim; k++) {
-      double r = dz[k] / zs - X[k];
-      long v = lround(r * rs);
-      qr[k] = (int)(v > 15 ? 15 : (v < -15 ? -15 : v));
+      double r = (dz[k] / zs - X[k]) * rs;
+      r = r > 15 ? 15 : (r < -15 ? -15 : r);
+      qr[k] = (int)floor(r + 0.5);
     }
     rc = read_product(l, XB_ROW, qr, b, dtr, vs, err); /* D^T rq */
     if (rc)
