@@ -16,5 +16,6 @@
 #include <xbar/read.h>
 #include <xbar/write.h>
 #include <xbar/learn.h>
+#include <xbar/data.h>
 
 #endif
