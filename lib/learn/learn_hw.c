@@ -334,14 +334,14 @@ static int read_product(xb_learner *l, int in_axis, const int *q, size_t b,
      * for D^T r. */
     const float *rows = in_axis == XB_COL ? h->gtc : h->gt;
     int oom = 0;
-#pragma omp parallel if (b >= 16)
+
     {
       float *cur4 = malloc(4 * nout * sizeof(float)); /* per thread */
       if (!cur4) {
-#pragma omp atomic write
+
         oom = 1;
       }
-#pragma omp for schedule(static)
+
       for (size_t s = 0; s < b; s++) {
         if (!cur4)
           continue;
