@@ -17,13 +17,14 @@
  *   cwr<i>_<j>, cwc<i>_<j>  wire capacitance of row / column node (i, j)
  *   cx<i>_<j>               cell capacitance
  *   cint<k>                 integration capacitance of sensed line k
- *   ecmp<k>, tdel<k>, rdel<k>  comparator copy, delay line, its load
- *   sres<k>                 reset switch; model xbsw
- *   vxbreset (node xbvrs), vxbmirror (node xbvm, 2 V_reset, only when a
- *   line has polarity -1)
- *   xbd<k>                  comparator input (mirrored for polarity -1)
- *   xbq<k>                  delayed comparator input: the switch control,
- *                           the saved vector the spikes are counted from
+ *   ecmp<k>, tdel<k>, rdel<k>  copy of V(X) (node xbd<k>), delay line,
+ *                           its Z0 load (node xbt<k>: V(X) delayed)
+ *   eamp<k>                 comparator gain K about V_reset (node xbq<k>,
+ *                           the switch control, mirrored for polarity -1)
+ *   sres<k>, vsw<k>         reset switch (model xbsw) and the 0 V source
+ *                           in series (node xbm<k>) that measures its
+ *                           current
+ *   vxbreset                V_reset source (node xbvrs)
  *
  * Workload: one deck per call, arrays up to about 32 x 32 (ngspice is the
  * limit, xbar/spice_read.h).
@@ -37,11 +38,19 @@
 
 #include "../array/array_impl.h"
 
-/* Maximum time step = window / STEPS_PER_WINDOW. */
+/* Maximum time step = window / STEPS_PER_WINDOW (1 ps for a 4 ns window,
+ * about 1/200 of the fastest spike period in the 1-8 uA range). */
 #define STEPS_PER_WINDOW 4000.0
 /* Z0 of the delay line (any value: it is driven by an ideal source and
  * terminated in Z0, so it only delays). */
 #define DELAY_Z0 1000.0
+/* Gain of the comparator input: the switch sees K (V(X) - V_reset). The
+ * switch's own time-step control (SWtrunc) lets each step approach the
+ * threshold by 75% of the remaining distance plus 50 mV of control
+ * voltage: with K = 1 that allowance exceeds the whole 30 mV swing and
+ * the edges fall anywhere within a maximum step; with K = 1e4 it is 5 uV
+ * at the node, a few femtoseconds. */
+#define COMPARATOR_GAIN 1e4
 /* Off resistance of the reset switch (1 / ngspice's default gmin). */
 #define SWITCH_ROFF 1e12
 
@@ -90,11 +99,9 @@ static void write_read_part(FILE *f, const xb_read_params *p,
                             const xb_transient_params *tp)
 {
   size_t nout = in_axis == XB_ROW ? a->m : a->n;
-  int mirror = 0;
-  for (size_t k = 0; polarity && k < nout; k++)
-    mirror |= polarity[k] < 0;
-  double vt = 0.5 * (p->v_th + p->v_tl) + p->offset;
-  double vh = 0.5 * (p->v_th - p->v_tl);
+  double K = COMPARATOR_GAIN;
+  double vt = K * (0.5 * (p->v_th + p->v_tl) + p->offset - p->v_reset);
+  double vh = K * 0.5 * (p->v_th - p->v_tl);
   fprintf(f,
           "* integrate-and-fire read circuits at the far end of each sensed "
           "%s\n"
@@ -104,25 +111,36 @@ static void write_read_part(FILE *f, const xb_read_params *p,
           "vxbreset xbvrs 0 dc %.17g\n",
           in_axis == XB_ROW ? "column" : "row", vt, vh, p->r_reset,
           SWITCH_ROFF, p->v_reset);
-  if (mirror)
-    fprintf(f, "vxbmirror xbvm 0 dc %.17g\n", 2.0 * p->v_reset);
   for (size_t k = 0; k < nout; k++) {
     char x[48];
     sense_node(a, in_axis, k, x, sizeof x);
     int neg = polarity && polarity[k] < 0;
     fprintf(f, "cint%zu %s 0 %.17g\n", k, x, p->c_int);
-    /* Comparator input: V(X), or 2 V_reset - V(X) for a falling input. */
-    const char *cin = p->t_delay > 0 ? "xbd" : "xbq";
-    if (neg)
-      fprintf(f, "ecmp%zu %s%zu 0 xbvm %s 1\n", k, cin, k, x);
-    else
-      fprintf(f, "ecmp%zu %s%zu 0 %s 0 1\n", k, cin, k, x);
-    if (p->t_delay > 0)
+    /* Comparator: V(X) delayed by t_delay (E buffer into a delay line
+     * terminated in Z0), then amplified about V_reset: the switch sees
+     * K (V - V_reset), or K (V_reset - V) for a falling input. The delay
+     * line carries the node's own waveform, so it only sets breakpoints
+     * at the real kinks (a line carrying the amplified signal sets them
+     * at every small step near a threshold, and they cascade). */
+    const char *vin = x;
+    char delayed[48];
+    if (p->t_delay > 0) {
       fprintf(f,
-              "tdel%zu xbd%zu 0 xbq%zu 0 z0=%.17g td=%.17g\n"
-              "rdel%zu xbq%zu 0 %.17g\n",
-              k, k, k, DELAY_Z0, p->t_delay, k, k, DELAY_Z0);
-    fprintf(f, "sres%zu %s xbvrs xbq%zu 0 xbsw\n", k, x, k);
+              "ecmp%zu xbd%zu 0 %s 0 1\n"
+              "tdel%zu xbd%zu 0 xbt%zu 0 z0=%.17g td=%.17g\n"
+              "rdel%zu xbt%zu 0 %.17g\n",
+              k, k, x, k, k, k, DELAY_Z0, p->t_delay, k, k, DELAY_Z0);
+      snprintf(delayed, sizeof delayed, "xbt%zu", k);
+      vin = delayed;
+    }
+    if (neg)
+      fprintf(f, "eamp%zu xbq%zu 0 xbvrs %s %.17g\n", k, k, vin, K);
+    else
+      fprintf(f, "eamp%zu xbq%zu 0 %s xbvrs %.17g\n", k, k, vin, K);
+    /* The switch reaches V_reset through a 0 V source whose current
+     * tells the switch's state. */
+    fprintf(f, "sres%zu %s xbm%zu xbq%zu 0 xbsw\nvsw%zu xbm%zu xbvrs 0\n",
+            k, x, k, k, k, k);
   }
   fprintf(f, "* initial state: operating point with the sensed nodes held "
              "at V_reset\n");
@@ -131,9 +149,11 @@ static void write_read_part(FILE *f, const xb_read_params *p,
     sense_node(a, in_axis, k, x, sizeof x);
     fprintf(f, ".ic v(%s)=%.17g\n", x, p->v_reset);
   }
-  for (size_t k = 0; k < nout; k++)
-    fprintf(f, "%sv(xbq%zu)%s", k % 8 == 0 ? ".save " : " ", k,
-            k % 8 == 7 || k + 1 == nout ? "\n" : "");
+  for (size_t k = 0; k < nout; k++) {
+    char x[48];
+    sense_node(a, in_axis, k, x, sizeof x);
+    fprintf(f, ".save v(xbq%zu) v(%s) vsw%zu#branch\n", k, x, k);
+  }
   double h = p->window / STEPS_PER_WINDOW;
   fprintf(f,
           ".options method=gear reltol=%.17g abstol=1e-15 vntol=%.17g "
@@ -293,26 +313,38 @@ char *xb_spice_read_netlist(const xb_read *r, xb_array *a, int in_axis,
 
 /* ---- running it ---------------------------------------------------------- */
 
-/* Rising edges of the switch state machine on (t, v): off -> on when
- * v > von, on -> off when v < voff, starting off. Returns the count; the
- * first `cap` edge times (interpolated at von) go to times. */
-static int count_edges(const double *t, const double *v, size_t n,
-                       double von, double voff, double *times, size_t cap)
+/* Off -> on changes of the reset switch, from the accepted time points:
+ * the switch is on where its conductance |i| / |V(X) - V_reset| is above
+ * the geometric mean of 1/ron and 1/roff (it is one or the other; where
+ * V(X) = V_reset both are 0 and the state is kept). The state is read from
+ * the switch itself and not from its control: ngspice decides it inside
+ * the Newton iteration, and the accepted control can sit a hair short of
+ * the threshold the switch has already crossed. Each edge's time is where
+ * the delayed control q crosses von in the step that turned the switch
+ * on (the nearer end of the step if it does not cross there). Returns the
+ * count; the first `cap` times go to times. */
+static int count_edges(const double *t, const double *q, const double *vx,
+                       const double *isw, size_t n, double v_reset,
+                       double g_mid, double von, double *times, size_t cap)
 {
   int on = 0, count = 0;
   for (size_t i = 0; i < n; i++) {
-    if (!on && v[i] > von) {
-      on = 1;
-      double te = t[i];
-      if (i > 0 && v[i - 1] < von && v[i] != v[i - 1])
-        te = t[i - 1] + (von - v[i - 1]) / (v[i] - v[i - 1]) *
-                            (t[i] - t[i - 1]);
+    double dv = fabs(vx[i] - v_reset), ai = fabs(isw[i]);
+    int now = dv > 0 ? ai > g_mid * dv : ai > 0 ? 1 : on;
+    if (now && !on && i > 0) {
+      double te;
+      if (q[i - 1] >= von)
+        te = t[i - 1];
+      else if (q[i] <= von)
+        te = t[i];
+      else
+        te = t[i - 1] +
+             (von - q[i - 1]) / (q[i] - q[i - 1]) * (t[i] - t[i - 1]);
       if (times && (size_t)count < cap)
         times[count] = te;
       count++;
-    } else if (on && v[i] < voff) {
-      on = 0;
     }
+    on = now;
   }
   return count;
 }
@@ -348,27 +380,37 @@ int xb_spice_read_transient(xb_spice *s, const xb_read *r, xb_array *a,
   if (rc)
     return rc;
   double *t = malloc(nt * sizeof(double));
-  double *v = malloc(nt * sizeof(double));
+  double *q = malloc(nt * sizeof(double));
+  double *vx = malloc(nt * sizeof(double));
+  double *isw = malloc(nt * sizeof(double));
   int *cnt = malloc(nout * sizeof(int));
   double *tm = times && cap ? malloc(nout * cap * sizeof(double)) : NULL;
-  if (!t || !v || !cnt || (times && cap && !tm))
+  if (!t || !q || !vx || !isw || !cnt || (times && cap && !tm))
     rc = xb__err(e, XB_ENOMEM, "transient vectors");
   for (size_t k = 0; tm && k < nout * cap; k++)
     tm[k] = NAN;
   if (!rc)
     rc = xb_spice_vec(s, "time", t, nt, NULL, e);
-  double von = p->v_th + p->offset, voff = p->v_tl + p->offset;
+  double von = COMPARATOR_GAIN * (p->v_th + p->offset - p->v_reset);
+  double g_mid = 1.0 / sqrt(p->r_reset * SWITCH_ROFF);
   for (size_t k = 0; k < nout && !rc; k++) {
-    char name[48];
-    size_t len = 0;
-    snprintf(name, sizeof name, "v(xbq%zu)", k);
-    rc = xb_spice_vec(s, name, v, nt, &len, e);
-    if (!rc && len != nt)
-      rc = xb__err(e, XB_EDATA, "ngspice vector %s has %zu points, time %zu",
-                   name, len, nt);
+    char x[48], name[3][64];
+    double *dst[3] = {q, vx, isw};
+    sense_node(a, in_axis, k, x, sizeof x);
+    snprintf(name[0], sizeof name[0], "v(xbq%zu)", k);
+    snprintf(name[1], sizeof name[1], "v(%s)", x);
+    snprintf(name[2], sizeof name[2], "vsw%zu#branch", k);
+    for (int w = 0; w < 3 && !rc; w++) {
+      size_t len = 0;
+      rc = xb_spice_vec(s, name[w], dst[w], nt, &len, e);
+      if (!rc && len != nt)
+        rc = xb__err(e, XB_EDATA,
+                     "ngspice vector %s has %zu points, time %zu", name[w],
+                     len, nt);
+    }
     if (!rc)
-      cnt[k] = count_edges(t, v, nt, von, voff, tm ? tm + k * cap : NULL,
-                           cap);
+      cnt[k] = count_edges(t, q, vx, isw, nt, p->v_reset, g_mid, von,
+                           tm ? tm + k * cap : NULL, cap);
   }
   if (!rc) {
     memcpy(spikes, cnt, nout * sizeof(int));
@@ -376,7 +418,9 @@ int xb_spice_read_transient(xb_spice *s, const xb_read *r, xb_array *a,
       memcpy(times, tm, nout * cap * sizeof(double));
   }
   free(t);
-  free(v);
+  free(q);
+  free(vx);
+  free(isw);
   free(cnt);
   free(tm);
   return rc;

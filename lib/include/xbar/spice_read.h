@@ -16,20 +16,36 @@
  *   read       at the far end of each sensed line (row: column M-1;
  *              column: row N-1) the integration node X with c_int to
  *              ground and the behavioral read circuit:
- *                comparator  E source copying V(X) (mirrored about V_reset,
- *                            2 V_reset - V(X), for a falling-input circuit)
- *                            into an ideal transmission line of delay
- *                            t_delay terminated in its Z0: a pure delay;
- *                reset       a voltage-controlled switch (S element, model
- *                            sw with vt = (V_th + V_tl)/2 + offset,
- *                            vh = (V_th - V_tl)/2, ron = r_reset, roff
- *                            1e15 Ohm) from X to a V_reset source,
- *                            controlled by the delayed comparator input.
+ *                delay       an E source copying V(X) into an ideal
+ *                            transmission line of delay t_delay terminated
+ *                            in its Z0: a pure delay (left out when
+ *                            t_delay = 0);
+ *                comparator  an E source of gain K = 1e4 about V_reset:
+ *                            q = K (V_delayed - V_reset), or K (V_reset -
+ *                            V_delayed) for a falling-input circuit
+ *                            (polarity -1, the mirror of read.h);
+ *                reset       a voltage-controlled switch controlled by q
+ *                            (S element, model sw with
+ *                            vt = K ((V_th + V_tl)/2 + offset - V_reset),
+ *                            vh = K (V_th - V_tl)/2, ron = r_reset,
+ *                            roff = 1e12 Ohm) from X to a V_reset source,
+ *                            through a 0 V source that measures its
+ *                            current.
  *              So the switch closes t_delay after the node rises above
- *              V_th and opens t_delay after it falls below V_tl: the
- *              Schmitt trigger with its delay on both edges, the gate and
- *              the reset source of xbar/read.h. With t_delay = 0 the
- *              switch is controlled by the (mirrored) node directly.
+ *              V_th + offset and opens t_delay after it falls below
+ *              V_tl + offset: the Schmitt trigger with its delay on both
+ *              edges, the gate and the reset source of xbar/read.h.
+ *              Why the gain: ngspice's switch limits each time step near
+ *              its threshold to 75% of the remaining distance plus 50 mV
+ *              of control voltage (SWtrunc). Against a 30 mV swing that
+ *              allowance is no limit at all and the edges land anywhere in
+ *              a maximum step, and since the reset slope is ten times the
+ *              integration slope, a late or early opening of the gate
+ *              moves the next spike by several ps. With K = 1e4 the
+ *              allowance is 5 uV at the node. The delay line carries the
+ *              unamplified node voltage: a line carrying q sets a
+ *              breakpoint at every small step near a threshold, and the
+ *              breakpoints cascade (a 4 x 4 read did not finish).
  *
  * Initial state: not `uic`. Each integration node gets `.ic v(X) =
  * V_reset`, so ngspice's own operating point holds the sensed nodes at
@@ -38,30 +54,32 @@
  * computed independently of xbar's DC solver.
  *
  * Transient: `.tran` over the read window with a maximum step of
- * window / 4000, `.options method=gear reltol=... abstol=1e-15
- * vntol=1e-9 chgtol=1e-21`; only the comparator vectors are saved.
+ * window / 4000, `.options method=gear reltol=<tp->rtol> abstol=1e-15
+ * vntol=<tp->atol> chgtol=1e-21`; only q, V(X) and the switch current of
+ * each line are saved.
  *
- * Spike count: from each delayed comparator vector, with the switch's own
- * state machine (on when above vt + vh = V_th, off when below vt - vh =
- * V_tl, strict comparisons as ngspice's switch): each off -> on change is
- * one output rising edge, at the crossing time interpolated linearly
- * between the two time points. These are the switch's own decisions,
- * since the vectors hold exactly the time points ngspice accepted.
+ * Spike count: each off -> on change of the switch is one output rising
+ * edge. The state is read from the switch itself, on where its
+ * conductance |i| / |V(X) - V_reset| is above sqrt(1 / (ron roff)), and
+ * not from its control voltage: ngspice decides the state inside the
+ * Newton iteration of a step, and the accepted control can end a hair
+ * short of the threshold the switch has crossed. The edge's time is where
+ * q crosses K (V_th + offset - V_reset) within that step (linear
+ * interpolation).
  *
  * Not modelled: the ATB of the single-ended circuit (a threshold that
  * depends on the input current has no equivalent here; such a circuit is
  * refused, use atb_dv = 0 or the differential circuit); the offset is
  * included. Nonlinear (sinh) cells are refused.
  *
- * Accuracy: ngspice's switch changes state only at the time points it
- * accepts, so every comparator edge is late by up to one maximum step
- * (window / 4000, 1 ps for a 4 ns window); against the closed form of a
- * 1 x 1 array the spike times agree to about 5 ps (0.1% of the window),
- * whatever reltol. Counts of lines within that of a count boundary may
- * differ from xbar's.
+ * Accuracy: against the closed form of a 1 x 1 array (a Thevenin source
+ * charging C, both phases single exponentials) the spike times agree to
+ * 0.6 ps (0.015% of a 4 ns window) up to 10 spikes; xb_read_transient is
+ * within 0.2 ps of the same closed form.
  *
  * Workload: ngspice 39 factors the whole deck with Sparse 1.3 at every
- * time point: about 3 s at 16 x 16 and about a minute at 32 x 32 (see
+ * time point (about 7000 of them, a third near comparator edges): about
+ * 4 s at 16 x 16 and a minute or more at 32 x 32 (see
  * experiments/bench_read). Keep it to cross-checks. Units: V, A, F, Ohm,
  * s.
  */
