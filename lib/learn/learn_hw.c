@@ -46,6 +46,7 @@ struct xb_hw {
   xb_cells *cells;
   xb_array *arr;       /* fidelity 2 */
   double gmin, gmax, v_read, v_reset;
+  double v_cap;        /* largest read drive: below half the write voltage */
   double ithr[8];      /* ithr[k]: smallest current giving k spikes */
   double iest[8];      /* current estimate for k spikes */
   double s_r, s_z;     /* write quantization scales */
@@ -132,6 +133,9 @@ int xb_learner_attach(xb_learner *l, const xb_device *d, const xb_read *r,
   double q = rp->c_int * (rp->v_th - rp->v_reset) / rp->window;
   h->v_read = l->p.v_read > 0 ? l->p.v_read
                               : 6.5 * q / (0.5 * (h->gmin + h->gmax));
+  /* A read must not write: the drive stays at 90% of Vw/2. */
+  h->v_cap = 0.45 * fmin(xb_device_elec(d)->vw_set,
+                         xb_device_elec(d)->vw_reset);
   /* Threshold table: smallest current for k spikes, by bisection below
    * the current at which the reset gate latches (beyond it the count
    * saturates: unreachable counts get an infinite threshold). */
@@ -318,7 +322,9 @@ static void add_row(float *restrict cur4, const float *restrict row, size_t n,
  * units, before the input scale). The drive of each plane is ranged to its
  * number of driven lines (known digitally): v = v_read / ones, v_read
  * putting ones cells at mid-range conductance at 6.5 spikes, so a read
- * uses the counter's range whatever the sparsity. */
+ * uses the counter's range whatever the sparsity, but never above 90% of
+ * Vw/2 (a read must not program the cells): sparse planes then give few
+ * spikes, as in the hardware. */
 static int read_product(xb_learner *l, int in_axis, const int *q, size_t b,
                         double *out, double *vs, xb_err *err)
 {
@@ -383,7 +389,7 @@ static int read_product(xb_learner *l, int in_axis, const int *q, size_t b,
         pl[k] = (float)(qs[k] < 0 ? -on : on);
         ones += on;
       }
-      vs[s] = h->v_read / (ones > 0 ? ones : 1);
+      vs[s] = fmin(h->v_read / (ones > 0 ? ones : 1), h->v_cap);
     }
     int rc = plane_currents(l, in_axis, b, vs, err);
     if (rc)

@@ -58,7 +58,7 @@ extern "C" {
   X(double, r_full, "1", 0.5, 1e-9, 1e9,                                      \
     "residual magnitude applied as the largest 4-bit level (15)")             \
   X(double, v_read, "V", 0.0, 0.0, 100.0,                                     \
-    "read drive x driven lines; 0: one mid-range cell gives 6.5 spikes")      \
+    "read drive x driven lines (capped at 0.45 Vw); 0: 6.5 spikes per cell") \
   X(int, dither, "1", 1, 0, 1,                                                \
     "write: 1 stochastic rounding of r to its levels, 0 nearest level")
 

@@ -13,6 +13,8 @@
 #include <xbar/device.h>
 #include <xbar/array.h>
 #include <xbar/spice.h>
+#include <xbar/spice_read.h>
+#include <xbar/spice_rram.h>
 #include <xbar/read.h>
 #include <xbar/write.h>
 #include <xbar/learn.h>
