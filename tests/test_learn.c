@@ -1,0 +1,230 @@
+/*
+ * PARCA learning: on the synthetic ground-truth task the ideal learner
+ * recovers at least 90% of the true atoms (cosine >= 0.9); ISTA codes
+ * satisfy the optimality conditions of the non-negative lasso; the
+ * behavioral fidelity (array in the loop, linear device) learns too; runs
+ * are deterministic; bad input is rejected.
+ */
+#include <string.h>
+
+#include <xbar/xbar.h>
+
+#include "xb_check.h"
+
+/* Fraction of true atoms matched by some learned atom with cosine >= 0.9. */
+static double recovered(const double *Dt, int K, const double *D, int m,
+                        int dim)
+{
+  int rec = 0;
+  for (int a = 0; a < K; a++) {
+    double best = 0;
+    for (int b = 0; b < m; b++) {
+      double s = 0, nt = 0, nl = 0;
+      for (int i = 0; i < dim; i++) {
+        s += Dt[(size_t)i * K + a] * D[(size_t)i * m + b];
+        nt += Dt[(size_t)i * K + a] * Dt[(size_t)i * K + a];
+        nl += D[(size_t)i * m + b] * D[(size_t)i * m + b];
+      }
+      if (nt > 0 && nl > 0)
+        best = fmax(best, s / sqrt(nt * nl));
+    }
+    rec += best >= 0.9;
+  }
+  return (double)rec / K;
+}
+
+/* Atoms cut from the first training patches at fixed, spread positions. */
+static double *init_from(const xb_patches *p, int m)
+{
+  size_t dim = p->dim;
+  double *D = malloc(dim * (size_t)m * sizeof(double));
+  for (int b = 0; b < m; b++) {
+    size_t src = (size_t)b * (p->n / (size_t)m);
+    for (size_t i = 0; i < dim; i++)
+      D[i * (size_t)m + (size_t)b] = p->x[src * dim + i];
+  }
+  return D;
+}
+
+static xb_synth *task(int atoms, int n)
+{
+  xb_synth_params sp;
+  xb_param_defaults(&xb_synth_param_set, &sp);
+  sp.atoms = atoms;
+  sp.k = 3;
+  sp.n = n;
+  sp.amp_min = 0.3;
+  sp.amp_max = 1.0;
+  sp.sigma = 0.01;
+  xb_err e;
+  xb_synth *s = xb_synth_create(&sp, 7, &e);
+  ck_assert_msg(s != NULL, "%s", e.msg);
+  return s;
+}
+
+START_TEST(test_synthetic_recovery)
+{
+  const int K = 50, m = 100;
+  xb_synth *s = task(K, 20000);
+  int dim = (int)s->patches->dim;
+  double *D0 = init_from(s->patches, m);
+  xb_learn_params p;
+  xb_param_defaults(&xb_learn_param_set, &p);
+  p.atoms = m;
+  p.lambda = 0.02;
+  p.eta = 0.05;
+  p.batch = 32;
+  p.fista = 1;
+  xb_err e;
+  xb_learner *l = xb_learner_create(dim, &p, D0, 1, &e);
+  ck_assert_msg(l != NULL, "%s", e.msg);
+  double before = recovered(s->d, K, xb_learner_dict(l), m, dim);
+  for (int ep = 0; ep < 3; ep++)
+    ck_assert_int_eq(
+        xb_learner_train(l, s->patches->x, s->patches->n, NULL, NULL, &e),
+        XB_OK);
+  double after = recovered(s->d, K, xb_learner_dict(l), m, dim);
+  ck_assert_msg(after >= 0.9, "recovered %.2f of the atoms (before %.2f)",
+                after, before);
+  ck_assert(before < 0.5); /* the task is not solved by the start */
+  xb_learn_eval ev;
+  ck_assert_int_eq(xb_learner_evaluate(l, s->patches->x, 2000, &ev, &e),
+                   XB_OK);
+  ck_assert_msg(ev.rel_err < 0.15, "relative error %g", ev.rel_err);
+  const double *D = xb_learner_dict(l);
+  for (size_t k = 0; k < (size_t)dim * m; k++)
+    ck_assert(D[k] >= 0 && D[k] <= 1);
+  xb_learner_free(l);
+  free(D0);
+  xb_synth_free(s);
+}
+END_TEST
+
+/* At convergence the ISTA code solves min 1/2 |Dz - x|^2 + lambda |z|_1,
+ * z >= 0: for z_j > 0 the gradient g_j = (D^T (Dz - x))_j = -lambda, and
+ * for z_j = 0, g_j >= -lambda. */
+START_TEST(test_ista_optimality)
+{
+  xb_synth *s = task(20, 200);
+  int dim = (int)s->patches->dim, m = 30;
+  double *D0 = init_from(s->patches, m);
+  xb_learn_params p;
+  xb_param_defaults(&xb_learn_param_set, &p);
+  p.atoms = m;
+  p.lambda = 0.05;
+  p.iters = 5000;
+  p.fista = 1;
+  xb_learner *l = xb_learner_create(dim, &p, D0, 1, NULL);
+  double *Z = malloc(10 * (size_t)m * sizeof(double));
+  ck_assert_int_eq(xb_learner_encode(l, s->patches->x, 10, Z, NULL), XB_OK);
+  for (int n = 0; n < 10; n++) {
+    const double *x = s->patches->x + (size_t)n * dim, *z = Z + n * m;
+    for (int j = 0; j < m; j++) {
+      double g = 0;
+      for (int i = 0; i < dim; i++) {
+        double r = -x[i];
+        for (int k = 0; k < m; k++)
+          r += D0[(size_t)i * m + k] * z[k];
+        g += D0[(size_t)i * m + j] * r;
+      }
+      if (z[j] > 0)
+        ck_assert_msg(fabs(g + p.lambda) < 1e-6, "active %d: %g", j, g);
+      else
+        ck_assert_msg(g >= -p.lambda - 1e-6, "inactive %d: %g", j, g);
+    }
+  }
+  free(Z);
+  xb_learner_free(l);
+  free(D0);
+  xb_synth_free(s);
+}
+END_TEST
+
+START_TEST(test_behavioral_learns_and_is_deterministic)
+{
+  xb_synth *s = task(20, 3000);
+  int dim = (int)s->patches->dim, m = 40;
+  double *D0 = init_from(s->patches, m);
+  xb_linear_params lp;
+  xb_param_defaults(&xb_linear_param_set, &lp);
+  lp.gmin = 1.17e-7;
+  lp.gmax = 8e-7;
+  xb_elec_params el;
+  xb_param_defaults(&xb_elec_param_set, &el);
+  el.vw_set = el.vw_reset = 1.0;
+  el.t_pulse = 1e-9;
+  xb_device *d = xb_device_create(xb_device_linear, &lp, NULL, &el, NULL,
+                                  NULL);
+  xb_read *r = xb_read_create(xb_read_diff, NULL, NULL);
+  xb_learn_params p;
+  xb_param_defaults(&xb_learn_param_set, &p);
+  p.atoms = m;
+  p.lambda = 0.02;
+  p.eta = 0.05;
+  p.fidelity = 1;
+  p.batch = 64;
+  p.iters = 60;
+  double err2[2];
+  double *Dend = malloc((size_t)dim * m * sizeof(double));
+  for (int run = 0; run < 2; run++) {
+    xb_err e;
+    xb_learner *l = xb_learner_create(dim, &p, D0, 3, &e);
+    ck_assert_int_eq(xb_learner_attach(l, d, r, NULL, NULL, &e), XB_OK);
+    xb_learn_eval e0, e1;
+    xb_learner_evaluate(l, s->patches->x, 500, &e0, NULL);
+    ck_assert_int_eq(xb_learner_train(l, s->patches->x, s->patches->n, NULL,
+                                      NULL, &e), XB_OK);
+    xb_learner_evaluate(l, s->patches->x, 500, &e1, NULL);
+    ck_assert_msg(e1.rel_err < 0.9 * e0.rel_err, "%g -> %g", e0.rel_err,
+                  e1.rel_err);
+    err2[run] = e1.rel_err;
+    if (run == 0)
+      memcpy(Dend, xb_learner_dict(l), (size_t)dim * m * sizeof(double));
+    else
+      ck_assert(memcmp(Dend, xb_learner_dict(l),
+                       (size_t)dim * m * sizeof(double)) == 0);
+    xb_learner_free(l);
+  }
+  ck_assert(err2[0] == err2[1]);
+  free(Dend);
+  xb_read_free(r);
+  xb_device_free(d);
+  free(D0);
+  xb_synth_free(s);
+}
+END_TEST
+
+START_TEST(test_bad_input)
+{
+  xb_err e;
+  ck_assert_ptr_null(xb_learner_create(0, NULL, NULL, 1, &e));
+  ck_assert_int_eq(e.code, XB_ESIZE);
+  double D[4] = {0.5, 1.5, 0.2, 0.1};
+  xb_learn_params p;
+  xb_param_defaults(&xb_learn_param_set, &p);
+  p.atoms = 2;
+  ck_assert_ptr_null(xb_learner_create(2, &p, D, 1, &e));
+  ck_assert_int_eq(e.code, XB_ERANGE);
+  p.fidelity = 1;
+  D[1] = 0.5;
+  xb_learner *l = xb_learner_create(2, &p, D, 1, &e);
+  double x[2] = {0.1, 0.2}, z[2];
+  ck_assert_int_eq(xb_learner_encode(l, x, 1, z, &e), XB_ESTATE);
+  xb_learner_free(l);
+}
+END_TEST
+
+static Suite *learn_suite(void)
+{
+  Suite *s = suite_create("learn");
+  TCase *tc = tcase_create("learn");
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, test_synthetic_recovery);
+  tcase_add_test(tc, test_ista_optimality);
+  tcase_add_test(tc, test_behavioral_learns_and_is_deterministic);
+  tcase_add_test(tc, test_bad_input);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+XB_CHECK_MAIN(learn_suite)
