@@ -102,7 +102,8 @@ END_TEST
 
 /* At convergence the ISTA code solves min 1/2 |Dz - x|^2 + lambda |z|_1,
  * z >= 0: for z_j > 0 the gradient g_j = (D^T (Dz - x))_j = -lambda, and
- * for z_j = 0, g_j >= -lambda. */
+ * for z_j = 0, g_j >= -lambda. The iterations run in single precision, so
+ * the conditions hold to about 1e-6 of the gradient scale; 1e-5 here. */
 START_TEST(test_ista_optimality)
 {
   xb_synth *s = task(20, 200);
@@ -128,9 +129,9 @@ START_TEST(test_ista_optimality)
         g += D0[(size_t)i * m + j] * r;
       }
       if (z[j] > 0)
-        ck_assert_msg(fabs(g + p.lambda) < 1e-6, "active %d: %g", j, g);
+        ck_assert_msg(fabs(g + p.lambda) < 1e-5, "active %d: %g", j, g);
       else
-        ck_assert_msg(g >= -p.lambda - 1e-6, "inactive %d: %g", j, g);
+        ck_assert_msg(g >= -p.lambda - 1e-5, "inactive %d: %g", j, g);
     }
   }
   free(Z);

@@ -86,11 +86,13 @@ int xb_learner_dim(const xb_learner *l) { return l->dim; }
 const xb_learn_params *xb_learner_params(const xb_learner *l) { return &l->p; }
 double xb_learner_lipschitz(const xb_learner *l) { return l->L; }
 
-/* Work space for a batch of b patches: Ct, Z2, Y (b x atoms each) and R
- * (b x dim). */
+/* Work space for a batch of b patches: Ct (double), four float b x atoms
+ * arrays and the float Gram (encode_ideal), then R (b x dim, at 3 b atoms
+ * doubles; update_ideal). */
 int xb__learn_work(xb_learner *l, size_t b, xb_err *err)
 {
-  size_t m = (size_t)l->p.atoms, need = b * (3 * m + (size_t)l->dim);
+  size_t m = (size_t)l->p.atoms;
+  size_t need = 3 * b * m + b * (size_t)l->dim + m * m / 2 + 1;
   if (need <= l->work_cap)
     return XB_OK;
   double *w = realloc(l->work, need * sizeof(double));
@@ -131,39 +133,51 @@ void xb__learn_gram(xb_learner *l)
   l->L = lam > 0 ? 1.01 * lam : 1.0;
 }
 
-/* Ideal codes of b patches X into Z (b x atoms). */
+/* Ideal codes of b patches X into Z (b x atoms): the iterations run in
+ * single precision (the product Z G dominates; float doubles its speed and
+ * its rounding, 6e-8, is far below the codes' scale), D^T x, G and the
+ * result in double. */
 static void encode_ideal(xb_learner *l, const double *X, size_t b, double *Z)
 {
   int m = l->p.atoms, d = l->dim;
   size_t bm = b * (size_t)m;
-  double *Ct = l->work, *W = Ct + bm, *Y = W + bm;
-  double inv = 1.0 / l->L, thr = l->p.lambda / l->L, t = 1.0;
+  double *Ct = l->work;
+  float *Cf = (float *)(Ct + bm), *W = Cf + bm, *Y = W + bm, *Zf = Y + bm;
+  float *Gf = Zf + bm;
+  float inv = (float)(1.0 / l->L), thr = (float)(l->p.lambda / l->L);
+  double t = 1.0;
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)b, m, d, 1.0,
               X, d, l->D, m, 0.0, Ct, m);
-  memset(Z, 0, bm * sizeof(double));
-  memset(W, 0, bm * sizeof(double));
+  for (size_t k = 0; k < bm; k++)
+    Cf[k] = (float)Ct[k];
+  for (size_t k = 0; k < (size_t)m * m; k++)
+    Gf[k] = (float)l->G[k];
+  memset(Zf, 0, bm * sizeof(float));
+  memset(W, 0, bm * sizeof(float));
   for (int it = 0; it < l->p.iters; it++) {
     /* Y = W G: the gradient D^T (D w - x) is Y - Ct. */
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)b, m, m, 1.0,
-                W, m, l->G, m, 0.0, Y, m);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)b, m, m, 1.0f,
+                W, m, Gf, m, 0.0f, Y, m);
     if (!l->p.fista) {
       for (size_t k = 0; k < bm; k++) {
-        double z = W[k] - (Y[k] - Ct[k]) * inv - thr;
-        W[k] = z > 0 ? z : 0.0;
+        float z = W[k] - (Y[k] - Cf[k]) * inv - thr;
+        W[k] = z > 0 ? z : 0.0f;
       }
     } else {
-      double tn = 0.5 * (1.0 + sqrt(1.0 + 4.0 * t * t)), mom = (t - 1) / tn;
+      double tn = 0.5 * (1.0 + sqrt(1.0 + 4.0 * t * t));
+      float mom = (float)((t - 1) / tn);
       for (size_t k = 0; k < bm; k++) {
-        double z = W[k] - (Y[k] - Ct[k]) * inv - thr;
-        z = z > 0 ? z : 0.0;
-        W[k] = z + mom * (z - Z[k]);
-        Z[k] = z;
+        float z = W[k] - (Y[k] - Cf[k]) * inv - thr;
+        z = z > 0 ? z : 0.0f;
+        W[k] = z + mom * (z - Zf[k]);
+        Zf[k] = z;
       }
       t = tn;
     }
   }
-  if (!l->p.fista)
-    memcpy(Z, W, bm * sizeof(double));
+  const float *res = l->p.fista ? Zf : W;
+  for (size_t k = 0; k < bm; k++)
+    Z[k] = res[k];
 }
 
 int xb__learn_encode_batch(xb_learner *l, const double *X, size_t b,

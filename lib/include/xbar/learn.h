@@ -12,7 +12,8 @@
  * L is the largest eigenvalue of D^T D, from power iteration.
  *
  * Fidelity (xb_learn_params.fidelity):
- *   0 ideal       double precision throughout;
+ *   0 ideal       floating point: the ISTA/FISTA iterations in single
+ *                 precision, everything else in double;
  *   1 behavioral  the reads are the PARCA read path: z (and r) quantized to
  *                 4 bits and applied bit-serially, each bit-plane current
  *                 converted by the integrate-and-fire circuit (spike count,
