@@ -77,11 +77,17 @@
  * 0.6 ps (0.015% of a 4 ns window) up to 10 spikes; xb_read_transient is
  * within 0.2 ps of the same closed form.
  *
+ * Against xb_read_transient (full method) on 16 x 16 and 32 x 32 reads
+ * with floating rows: identical counts in every column, spike times within
+ * 2.5 ps (tests/test_read_transient.c, experiments/bench_read).
+ *
  * Workload: ngspice 39 factors the whole deck with Sparse 1.3 at every
  * time point (about 7000 of them, a third near comparator edges): about
- * 4 s at 16 x 16 and a minute or more at 32 x 32 (see
- * experiments/bench_read). Keep it to cross-checks. Units: V, A, F, Ohm,
- * s.
+ * 3 s at 16 x 16 and 100 s at 32 x 32, 6 and 14 times xbar's full method
+ * (experiments/bench_read). Keep it to cross-checks. ngspice 39 does not
+ * free a delay line's history when the circuit is replaced (about 1 kB
+ * per line and load, inside libngspice; LeakSanitizer reports it).
+ * Units: V, A, F, Ohm, s.
  */
 #ifndef XBAR_SPICE_READ_H
 #define XBAR_SPICE_READ_H
