@@ -110,7 +110,8 @@ extern "C" {
  * input line voltages, active (NULL: all), unselected XB_LINE_FLOAT or
  * XB_LINE_DRIVE (at v_bias), polarity (NULL: all +1; -1 configures a
  * sensed line's circuit for a falling input), tp the RC parasitics and
- * tolerances (NULL: defaults; rtol is ngspice's reltol). Returns NULL and
+ * tolerances (NULL: defaults; rtol and atol become ngspice's reltol and
+ * vntol, method is not used). Returns NULL and
  * fills err on failure: XB_EINVAL for NULL arguments, a bad axis or mode,
  * a polarity other than +-1, a circuit with ATB (atb_dv > 0) or cells
  * with a nonlinear I-V; XB_ERANGE for bad transient parameters;
