@@ -90,6 +90,22 @@ void xbx_file_abort(xbx_file *f)
   free(f);
 }
 
+xbx_file *xbx_open_outputs(const char *out, const char *name, char *csv,
+                           char *png, size_t n)
+{
+  if (mkdir(out, 0777) && errno != EEXIST) {
+    fprintf(stderr, "%s: cannot create %s: %s\n", name, out, strerror(errno));
+    return NULL;
+  }
+  int a = snprintf(csv, n, "%s/%s.csv", out, name);
+  int b = snprintf(png, n, "%s/%s.png", out, name);
+  if (a < 0 || b < 0 || (size_t)a >= n || (size_t)b >= n) {
+    fprintf(stderr, "%s: output path too long\n", name);
+    return NULL;
+  }
+  return xbx_file_open(csv);
+}
+
 int xbx_gnuplot(const char *script, const char *vars, const char *png)
 {
   char tmp[1100], expr[4096];

@@ -27,6 +27,12 @@ int xbx_file_commit(xbx_file *f);
 /* Close and delete the temporary; frees f. NULL is a no-op. */
 void xbx_file_abort(xbx_file *f);
 
+/* Create folder `out` if needed, put "<out>/<name>.csv" and
+ * "<out>/<name>.png" into csv and png (n bytes each) and open the CSV with
+ * xbx_file_open. NULL (with a message on stderr) on failure. */
+xbx_file *xbx_open_outputs(const char *out, const char *name, char *csv,
+                           char *png, size_t n);
+
 /* Run `gnuplot -e "<vars>; png='<tmp>'" script`, then check the exit status
  * and that the PNG is not empty before renaming it to `png`. 0 on success;
  * on failure a message on stderr and no PNG. */

@@ -144,17 +144,8 @@ int main(int argc, char **argv)
   }
 
   /* CSV. */
-  if (mkdir(o.out, 0777) && errno != EEXIST) {
-    fprintf(stderr, PROG ": cannot create %s: %s\n", o.out, strerror(errno));
-    goto done;
-  }
   char csv[1024], png[1024];
-  if (snprintf(csv, sizeof csv, "%s/" PROG ".csv", o.out) >= (int)sizeof csv ||
-      snprintf(png, sizeof png, "%s/" PROG ".png", o.out) >= (int)sizeof png) {
-    fprintf(stderr, PROG ": output path too long\n");
-    goto done;
-  }
-  f = xbx_file_open(csv);
+  f = xbx_open_outputs(o.out, PROG, csv, png, sizeof csv);
   if (!f)
     goto done;
   fprintf(f->fp, "# " PROG ": node voltage (V) and output (0/1) of the "

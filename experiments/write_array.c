@@ -301,17 +301,8 @@ int main(int argc, char **argv)
   printf("  largest |dG| %.4g uS (%.3g of the range)\n", 1e6 * dg_max,
          dg_max / range);
 
-  if (mkdir(o.out, 0777) && errno != EEXIST) {
-    fprintf(stderr, PROG ": cannot create %s: %s\n", o.out, strerror(errno));
-    goto done;
-  }
   char csv[1024], png[1024];
-  if (snprintf(csv, sizeof csv, "%s/" PROG ".csv", o.out) >= (int)sizeof csv ||
-      snprintf(png, sizeof png, "%s/" PROG ".png", o.out) >= (int)sizeof png) {
-    fprintf(stderr, PROG ": output path too long\n");
-    goto done;
-  }
-  f = xbx_file_open(csv);
+  f = xbx_open_outputs(o.out, PROG, csv, png, sizeof csv);
   if (!f)
     goto done;
   fprintf(f->fp,

@@ -225,17 +225,8 @@ int main(int argc, char **argv)
          "              so Z = 1 and Z = 2 get nothing (-1, -2 units) and Z = "
          "3 gets a full pulse (+1 unit)\n");
 
-  if (mkdir(o.out, 0777) && errno != EEXIST) {
-    fprintf(stderr, PROG ": cannot create %s: %s\n", o.out, strerror(errno));
-    goto done;
-  }
   char csv[1024], png[1024];
-  if (snprintf(csv, sizeof csv, "%s/" PROG ".csv", o.out) >= (int)sizeof csv ||
-      snprintf(png, sizeof png, "%s/" PROG ".png", o.out) >= (int)sizeof png) {
-    fprintf(stderr, PROG ": output path too long\n");
-    goto done;
-  }
-  f = xbx_file_open(csv);
+  f = xbx_open_outputs(o.out, PROG, csv, png, sizeof csv);
   if (!f)
     goto done;
   fprintf(f->fp,
