@@ -35,8 +35,8 @@ static double rate(const xb_patches *tr, int n, int fidelity, int batch,
   xb_param_defaults(&xb_learn_param_set, &p);
   p.atoms = 100;
   p.iters = 100;
-  p.lambda = 0.17;
-  p.eta = fidelity ? 0.03 : 0.06;
+  p.lambda = 0.21;
+  p.eta = fidelity ? 0.03 : 0.08;
   p.fidelity = fidelity;
   p.batch = batch;
   p.fista = fidelity == 0;

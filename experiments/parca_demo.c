@@ -133,8 +133,10 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-  opts o = {50000, 5000, 6, 20000, 2, 10, 40, SRC "/plots", 1, 0,
-            0.17, 0.06, 0.03};
+  /* lambda 0.21, eta 0.08, 8 epochs: held-out error <= 0.22 at mean L0 <=
+   * 15 for the ideal learner (tuned on the training split). */
+  opts o = {50000, 5000, 8, 20000, 2, 10, 40, SRC "/plots", 1, 0,
+            0.21, 0.08, 0.03};
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
     int ok = 1, val = 0;
