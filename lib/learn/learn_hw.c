@@ -370,7 +370,7 @@ static int read_product(xb_learner *l, int in_axis, const int *q, size_t b,
         for (int bit = 0; bit < 4; bit++)
           if (ones[bit])
             count_add(h, cur4 + (size_t)bit * nout, nout,
-                      (float)(h->v_read / ones[bit]), net[bit],
+                      (float)fmin(h->v_read / ones[bit], h->v_cap), net[bit],
                       (float)((double)(1 << bit) * scale0), out + s * nout);
       }
       free(cur4);
