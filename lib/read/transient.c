@@ -12,13 +12,14 @@
  *   F(t, y, y') = M y' + (G + S(t)) y - b - S(t) V_reset = 0,
  *
  * S(t) the diagonal of the reset gates that are closed at time t. IDA
- * (BDF, variable order and step) integrates it with KLU on the sparse
- * Jacobian G + S + c_j M, whose pattern is that of G. Threshold crossings
- * are roots of V_k - V_h (integrating) or V_k - V_l (resetting); the
- * comparator delay is a pending toggle, reached with IDASetStopTime. A
- * toggle changes S, so the integrator is restarted there with consistent
- * derivatives (IDACalcIC). The start is the DC state with every integration
- * node held at V_reset.
+ * (BDF, variable order and step) integrates it; its Newton matrix
+ * G + S + c_j M is solved by KLU factorisations of G + c M cached over a
+ * grid of c, with S added by a low-rank update (see "linear solver").
+ * Threshold crossings are roots of V_k - V_h (integrating) or V_k - V_l
+ * (resetting); the comparator delay is a pending toggle, reached with a
+ * stop time. A toggle changes S, so the integrator is restarted there,
+ * with derivatives on the network's slow manifold (settle_yp). The start
+ * is the DC state with every integration node held at V_reset.
  *
  * Reduced method (CVODE): the network's own time constants (fF against
  * Ohms to kOhms: sub-picosecond) are far below the reset time constant
@@ -46,9 +47,9 @@
 
 #include <cvode/cvode.h>
 #include <ida/ida.h>
+#include <klu.h>
 #include <nvector/nvector_serial.h>
 #include <sunlinsol/sunlinsol_dense.h>
-#include <sunlinsol/sunlinsol_klu.h>
 #include <sunmatrix/sunmatrix_dense.h>
 #include <sunmatrix/sunmatrix_sparse.h>
 
@@ -78,6 +79,7 @@ typedef struct tr {
   double *gx, *mx, *b; /* G and M values on the shared pattern; rhs */
   double *sw;          /* reset-gate conductance per node (0 when open) */
   double v_reset;
+  double cj;           /* IDA's c_j at the last Jacobian request */
   line_state *ls;
   size_t nout;
 } tr;
@@ -195,6 +197,9 @@ static int resfn(realtype t, N_Vector yy, N_Vector yp, N_Vector rr, void *ud)
   return 0;
 }
 
+/* The Jacobian G + S + c_j M is never formed: the linear solver below
+ * factors G + c_j' M for a nearby c_j' and adds S by a low-rank update.
+ * IDA still asks for it before each setup, which tells the solver c_j. */
 static int jacfn(realtype t, realtype cj, N_Vector yy, N_Vector yp,
                  N_Vector rr, SUNMatrix J, void *ud, N_Vector t1, N_Vector t2,
                  N_Vector t3)
@@ -203,19 +208,11 @@ static int jacfn(realtype t, realtype cj, N_Vector yy, N_Vector yp,
   (void)yy;
   (void)yp;
   (void)rr;
+  (void)J;
   (void)t1;
   (void)t2;
   (void)t3;
-  const tr *T = ud;
-  sunindextype *cp = SUNSparseMatrix_IndexPointers(J);
-  sunindextype *rv = SUNSparseMatrix_IndexValues(J);
-  double *x = SUNSparseMatrix_Data(J);
-  memcpy(cp, T->colptr, (T->N + 1) * sizeof(sunindextype));
-  memcpy(rv, T->rowval, T->nnz * sizeof(sunindextype));
-  for (sunindextype k = 0; k < T->nnz; k++)
-    x[k] = T->gx[k] + cj * T->mx[k];
-  for (sunindextype c = 0; c < T->N; c++)
-    x[T->diag[c]] += T->sw[c];
+  ((tr *)ud)->cj = cj;
   return 0;
 }
 
@@ -239,6 +236,312 @@ static int rootfn(realtype t, N_Vector yy, N_Vector yp, realtype *g, void *ud)
   return 0;
 }
 
+/* ---- dense Cholesky ------------------------------------------------------------ */
+
+/* In place: the lower triangle of the SPD matrix A (k x k, row-major)
+ * becomes L with A = L L^T (the upper triangle is not read). Returns -1 if
+ * A is not positive definite. */
+static int chol(double *A, size_t k)
+{
+  for (size_t j = 0; j < k; j++) {
+    double d = A[j * k + j];
+    for (size_t p = 0; p < j; p++)
+      d -= A[j * k + p] * A[j * k + p];
+    if (!(d > 0))
+      return -1;
+    d = sqrt(d);
+    A[j * k + j] = d;
+    for (size_t i = j + 1; i < k; i++) {
+      double v = A[i * k + j];
+      for (size_t p = 0; p < j; p++)
+        v -= A[i * k + p] * A[j * k + p];
+      A[i * k + j] = v / d;
+    }
+  }
+  return 0;
+}
+
+/* x <- (L L^T)^-1 x for the factor L of chol. */
+static void chol_solve(const double *L, size_t k, double *x)
+{
+  for (size_t i = 0; i < k; i++) {
+    double v = x[i];
+    for (size_t p = 0; p < i; p++)
+      v -= L[i * k + p] * x[p];
+    x[i] = v / L[i * k + i];
+  }
+  for (size_t i = k; i-- > 0;) {
+    double v = x[i];
+    for (size_t p = i + 1; p < k; p++)
+      v -= L[p * k + i] * x[p];
+    x[i] = v / L[i * k + i];
+  }
+}
+
+/* ---- linear solver of the full method ---------------------------------------------- */
+
+/* IDA's Newton matrix is J = A(c_j) + S, A(c) = G + c M, with S nonzero
+ * only at the integration nodes whose reset gate is closed. Two things
+ * change it: c_j, at almost every step (BDF scales it with 1/h), and S,
+ * at every toggle. Refactoring for each would dominate the run, so:
+ *  - A is factored at c' = 2^(b / CJ_STEPS) for the bin b nearest c_j, and
+ *    the factorisations are kept (least recently used goes first). Newton
+ *    tolerates the mismatch |c' / c_j - 1| <= 2^(1 / (2 CJ_STEPS)) - 1 (9%)
+ *    as it does IDA's own lagged Jacobians (up to 67% by default);
+ *  - S = g E_s E_s^T (E_s: the unit vectors of the q closed gates) enters by
+ *    the Sherman-Morrison-Woodbury identity,
+ *      J^-1 r = z - X_s (I / g + E_s^T X_s)^-1 E_s^T z,  z = A^-1 r,
+ *    with X_s = A^-1 E_s, whose columns each factorisation computes when a
+ *    gate first closes under it. The q x q capacitance matrix is SPD. */
+#define CJ_STEPS 4
+#define CACHE_BYTES ((size_t)256 << 20)
+#define CACHE_SLOTS 256
+
+typedef struct fac {
+  int bin;
+  klu_l_numeric *num;
+  double **X;          /* nout columns A^-1 e_node(k), made when needed */
+  size_t bytes;        /* held by num and X */
+  unsigned long used;  /* least recently used goes first */
+} fac;
+
+typedef struct cls {
+  tr *T;
+  klu_l_symbolic *sym;
+  klu_l_common com;
+  double *ax;          /* values of A being factored */
+  fac *cache;
+  size_t ncache;
+  size_t bytes;        /* held by the cache */
+  fac *cur;
+  size_t q;
+  size_t *sel;         /* lines whose gate is closed */
+  double *cq, *w;      /* Cholesky factor of the capacitance matrix; work */
+  unsigned long clock;
+} cls;
+
+static void fac_clear(cls *L, fac *f)
+{
+  if (f->num)
+    klu_l_free_numeric(&f->num, &L->com);
+  if (f->X)
+    for (size_t k = 0; k < L->T->nout; k++)
+      free(f->X[k]);
+  free(f->X);
+  L->bytes -= f->bytes;
+  memset(f, 0, sizeof *f);
+}
+
+/* Drops the least recently used factorisation; its slot is refilled from
+ * the last one. */
+static void cls_evict(cls *L)
+{
+  size_t v = 0;
+  for (size_t i = 1; i < L->ncache; i++)
+    if (L->cache[i].used < L->cache[v].used)
+      v = i;
+  fac_clear(L, &L->cache[v]);
+  L->cache[v] = L->cache[--L->ncache];
+}
+
+/* The factorisation for bin b, from the cache or made (NULL: out of
+ * memory or a singular matrix). */
+static fac *cls_factor(cls *L, int bin)
+{
+  const tr *T = L->T;
+  for (size_t i = 0; i < L->ncache; i++)
+    if (L->cache[i].bin == bin) {
+      L->cache[i].used = ++L->clock;
+      return &L->cache[i];
+    }
+  while (L->ncache > 0 && (L->ncache == CACHE_SLOTS || L->bytes > CACHE_BYTES))
+    cls_evict(L);
+  fac *f = &L->cache[L->ncache++];
+  double c = exp2((double)bin / CJ_STEPS);
+  for (sunindextype k = 0; k < T->nnz; k++)
+    L->ax[k] = T->gx[k] + c * T->mx[k];
+  f->bin = bin;
+  f->used = ++L->clock;
+  f->num = klu_l_factor(T->colptr, T->rowval, L->ax, L->sym, &L->com);
+  f->X = calloc(T->nout ? T->nout : 1, sizeof(double *));
+  if (!f->num || !f->X) {
+    fac_clear(L, f);
+    L->ncache--;
+    return NULL;
+  }
+  f->bytes = (size_t)(f->num->lnz + f->num->unz) * 16;
+  L->bytes += f->bytes;
+  return f;
+}
+
+/* Column k of A^-1 E for factorisation f. */
+static const double *cls_column(cls *L, fac *f, size_t k)
+{
+  const tr *T = L->T;
+  if (f->X[k])
+    return f->X[k];
+  double *x = calloc((size_t)T->N, sizeof(double));
+  if (!x)
+    return NULL;
+  x[T->ls[k].node] = 1.0;
+  if (!klu_l_solve(L->sym, f->num, T->N, 1, x, &L->com)) {
+    free(x);
+    return NULL;
+  }
+  f->X[k] = x;
+  f->bytes += (size_t)T->N * sizeof(double);
+  L->bytes += (size_t)T->N * sizeof(double);
+  return x;
+}
+
+static SUNLinearSolver_Type cls_type(SUNLinearSolver S)
+{
+  (void)S;
+  return SUNLINEARSOLVER_DIRECT;
+}
+
+static int cls_init(SUNLinearSolver S)
+{
+  (void)S;
+  return SUNLS_SUCCESS;
+}
+
+static int cls_setup(SUNLinearSolver S, SUNMatrix A)
+{
+  (void)A;
+  cls *L = S->content;
+  const tr *T = L->T;
+  int bin = (int)lround(log2(T->cj) * CJ_STEPS);
+  fac *f = cls_factor(L, bin);
+  if (!f)
+    return SUNLS_PACKAGE_FAIL_UNREC;
+  L->cur = f;
+  L->q = 0;
+  for (size_t k = 0; k < T->nout; k++)
+    if (T->sw[T->ls[k].node] > 0) {
+      if (!cls_column(L, f, k))
+        return SUNLS_PACKAGE_FAIL_UNREC;
+      L->sel[L->q++] = k;
+    }
+  /* Capacitance matrix I / g + E_s^T X_s, then its Cholesky factor. */
+  size_t q = L->q;
+  double *C = L->cq;
+  for (size_t a = 0; a < q; a++)
+    for (size_t b = 0; b <= a; b++) {
+      sunindextype na = T->ls[L->sel[a]].node;
+      C[a * q + b] = f->X[L->sel[b]][na] + (a == b ? 1.0 / T->sw[na] : 0.0);
+    }
+  return chol(C, q) ? SUNLS_PACKAGE_FAIL_REC : SUNLS_SUCCESS;
+}
+
+static int cls_solve(SUNLinearSolver S, SUNMatrix A, N_Vector x, N_Vector b,
+                     realtype tol)
+{
+  (void)A;
+  (void)tol;
+  cls *L = S->content;
+  const tr *T = L->T;
+  double *xv = N_VGetArrayPointer(x);
+  if (x != b)
+    memcpy(xv, N_VGetArrayPointer(b), (size_t)T->N * sizeof(double));
+  if (!klu_l_solve(L->sym, L->cur->num, T->N, 1, xv, &L->com))
+    return SUNLS_PACKAGE_FAIL_UNREC;
+  size_t q = L->q;
+  if (!q)
+    return SUNLS_SUCCESS;
+  double *w = L->w; /* w = C^-1 E_s^T z */
+  for (size_t a = 0; a < q; a++)
+    w[a] = xv[T->ls[L->sel[a]].node];
+  chol_solve(L->cq, q, w);
+  for (size_t a = 0; a < q; a++) {
+    const double *X = L->cur->X[L->sel[a]];
+    for (sunindextype i = 0; i < T->N; i++)
+      xv[i] -= w[a] * X[i];
+  }
+  return SUNLS_SUCCESS;
+}
+
+static int cls_free(SUNLinearSolver S)
+{
+  if (!S)
+    return SUNLS_SUCCESS;
+  cls *L = S->content;
+  if (L) {
+    for (size_t i = 0; i < L->ncache; i++)
+      fac_clear(L, &L->cache[i]);
+    if (L->sym)
+      klu_l_free_symbolic(&L->sym, &L->com);
+    free(L->cache);
+    free(L->ax);
+    free(L->sel);
+    free(L->cq);
+    free(L->w);
+    free(L);
+  }
+  SUNLinSolFreeEmpty(S);
+  return SUNLS_SUCCESS;
+}
+
+/* The solver for T; NULL when out of memory. The pattern is analysed once
+ * (AMD ordering, as the array's KLU reference). */
+static SUNLinearSolver cls_create(tr *T, SUNContext ctx)
+{
+  SUNLinearSolver S = SUNLinSolNewEmpty(ctx);
+  cls *L = S ? calloc(1, sizeof(cls)) : NULL;
+  if (!L) {
+    if (S)
+      SUNLinSolFreeEmpty(S);
+    return NULL;
+  }
+  S->content = L;
+  S->ops->gettype = cls_type;
+  S->ops->initialize = cls_init;
+  S->ops->setup = cls_setup;
+  S->ops->solve = cls_solve;
+  S->ops->free = cls_free;
+  L->T = T;
+  L->cache = calloc(CACHE_SLOTS, sizeof(fac));
+  L->ax = malloc((size_t)T->nnz * sizeof(double));
+  L->sel = malloc((T->nout ? T->nout : 1) * sizeof(size_t));
+  L->cq = malloc((T->nout ? T->nout * T->nout : 1) * sizeof(double));
+  L->w = malloc((T->nout ? T->nout : 1) * sizeof(double));
+  klu_l_defaults(&L->com);
+  if (L->cache && L->ax && L->sel && L->cq && L->w)
+    L->sym = klu_l_analyze(T->N, T->colptr, T->rowval, &L->com);
+  if (!L->sym) {
+    cls_free(S);
+    return NULL;
+  }
+  return S;
+}
+
+/* Derivatives at y on the slow manifold. M y' = r0, with r0 = b + S V_reset
+ * - (G + S) y, is consistent, but puts a reset current's charge on its
+ * own node alone, while the wires around it (sub-femtosecond time
+ * constants) follow at once; IDA would spend its first steps finding that
+ * out. One implicit Euler step of length h = 1 / c instead,
+ * y' = c (G + S + c M)^-1 r0, relaxes every mode much faster than h and
+ * changes the slow ones by a factor 1 / (1 + h / tau). */
+static int settle_yp(tr *T, SUNLinearSolver LS, const double *y, N_Vector yp,
+                     double h)
+{
+  double *d = N_VGetArrayPointer(yp);
+  for (sunindextype c = 0; c < T->N; c++) {
+    double s = T->b[c] - T->sw[c] * (y[c] - T->v_reset);
+    for (sunindextype k = T->colptr[c]; k < T->colptr[c + 1]; k++)
+      s -= T->gx[k] * y[T->rowval[k]];
+    d[c] = s;
+  }
+  T->cj = 1.0 / h;
+  int flag = cls_setup(LS, NULL);
+  if (!flag)
+    flag = cls_solve(LS, NULL, yp, yp, 0.0);
+  if (flag)
+    return -1;
+  N_VScale(exp2((double)((cls *)LS->content)->cur->bin / CJ_STEPS), yp, yp);
+  return 0;
+}
+
 /* ---- event loop shared by both integrators --------------------------------------- */
 
 /* The integrator behind the event loop. */
@@ -246,17 +549,27 @@ typedef struct integ {
   void *mem;
   int is_ida;
   N_Vector y, yp;     /* yp: IDA only */
+  tr *T;              /* IDA only: the DAE and its linear solver, */
+  SUNLinearSolver ls; /* for consistent derivatives */
   double h_restart;   /* first step after a restart */
   double t_end;
 } integ;
 
+/* Advance to tout, or to the next root before it. After a root the
+ * integrator may already have stepped past tout; it then interpolates
+ * (a stop time behind it would be an error). */
 static int integ_solve(integ *g, double tout, double *t)
 {
+  double tcur;
   if (g->is_ida) {
-    IDASetStopTime(g->mem, tout);
+    IDAGetCurrentTime(g->mem, &tcur);
+    if (tout > tcur)
+      IDASetStopTime(g->mem, tout);
     return IDASolve(g->mem, tout, t, g->y, g->yp, IDA_NORMAL);
   }
-  CVodeSetStopTime(g->mem, tout);
+  CVodeGetCurrentTime(g->mem, &tcur);
+  if (tout > tcur)
+    CVodeSetStopTime(g->mem, tout);
   return CVode(g->mem, tout, g->y, t, CV_NORMAL);
 }
 
@@ -281,22 +594,17 @@ static void integ_directions(integ *g, const line_state *ls, size_t nout,
     CVodeSetRootDirection(g->mem, dir);
 }
 
-/* Restart at t (after a root, or a toggle when `changed`): the root
- * finder forgets the old root functions, and after a toggle the
- * derivatives jump (IDA recomputes consistent ones). */
-static int integ_restart(integ *g, double t, int changed)
+/* Restart at t after a toggle: the equations change, the voltages are
+ * continuous and their derivatives jump (for IDA, computed anew). */
+static int integ_restart(integ *g, double t)
 {
   int flag;
   if (g->is_ida) {
-    if ((flag = IDAReInit(g->mem, t, g->y, g->yp)) < 0)
+    if ((flag = settle_yp(g->T, g->ls, N_VGetArrayPointer(g->y), g->yp,
+                          g->h_restart)) < 0 ||
+        (flag = IDAReInit(g->mem, t, g->y, g->yp)) < 0)
       return flag;
     IDASetInitStep(g->mem, g->h_restart);
-    if (changed) {
-      double h = fmin(1e-3 * g->t_end, 0.5 * (g->t_end - t));
-      if ((flag = IDACalcIC(g->mem, IDA_YA_YDP_INIT, t + h)) < 0 ||
-          (flag = IDAGetConsistentIC(g->mem, g->y, g->yp)) < 0)
-        return flag;
-    }
     return 0;
   }
   if ((flag = CVodeReInit(g->mem, t, g->y)) < 0)
@@ -310,8 +618,9 @@ static int integ_restart(integ *g, double t, int changed)
  * gate closes), a root of a resetting line schedules the falling output
  * (the gate opens). sw_on(k, on) sets line k's gate conductance. */
 static int event_loop(integ *g, line_state *ls, size_t nout, double t_delay,
-                      double g_reset, double **sw, double *times, size_t cap,
-                      long *nsteps, long *nevents, xb_err *err)
+                      double g_reset, double t_latch, double **sw,
+                      double *times, size_t cap, long *nsteps, long *nevents,
+                      xb_err *err)
 {
   int *dir = malloc(nout * sizeof(int)), *found = malloc(nout * sizeof(int));
   int rc = XB_OK, flag;
@@ -327,7 +636,7 @@ static int event_loop(integ *g, line_state *ls, size_t nout, double t_delay,
       if ((ls[k].phase == PH_PEND_ON || ls[k].phase == PH_PEND_OFF) &&
           ls[k].toggle < next)
         next = ls[k].toggle;
-    int restart = 0, changed = 0;
+    int found_root = 0, changed = 0;
     if (next > t) {
       flag = integ_solve(g, next, &t);
       if (flag < 0) {
@@ -351,7 +660,7 @@ static int event_loop(integ *g, line_state *ls, size_t nout, double t_delay,
           else
             continue;
           ls[k].toggle = t + t_delay;
-          restart = 1;
+          found_root = 1;
         }
       }
     }
@@ -371,23 +680,59 @@ static int event_loop(integ *g, line_state *ls, size_t nout, double t_delay,
         l->phase = PH_INT;
       }
       (*nevents)++;
-      changed = restart = 1;
+      changed = 1;
     }
-    if (restart && t < g->t_end) {
+    if (changed && t < g->t_end) {
       *nsteps += integ_steps(g); /* a restart zeroes the counter */
-      if ((flag = integ_restart(g, t, changed)) < 0) {
+      if ((flag = integ_restart(g, t)) < 0) {
         rc = xb__err(err, XB_ENOCONV, "transient read: restart failed "
                      "(flag %d) at t = %g s", flag, t);
         goto done;
       }
-      integ_directions(g, ls, nout, dir);
     }
+    /* A line that found its root waits for its toggle without a root
+     * function; the root finder re-evaluates them all before going on. */
+    if (changed || found_root)
+      integ_directions(g, ls, nout, dir);
   }
   *nsteps += integ_steps(g);
+  /* A gate closed for t_latch (many reset time constants) without the node
+   * reaching v_tl holds it above: the circuit has latched, as
+   * xb_read_count reports for a constant current. */
+  for (size_t k = 0; k < nout && !rc; k++)
+    if (ls[k].phase == PH_RESET && g->t_end - ls[k].toggle > t_latch) {
+      const double *y = N_VGetArrayPointer(g->y);
+      double v = y[g->is_ida ? ls[k].node : (sunindextype)k];
+      rc = xb__err(err, XB_ERANGE,
+                   "read circuit on output line %zu latches: its reset gate "
+                   "has held the node at %g V (above v_tl) since %g s", k,
+                   v, ls[k].toggle);
+    }
 done:
   free(dir);
   free(found);
   return rc;
+}
+
+/* IDA spends much of each step in weighted RMS norms of N-vectors; the
+ * serial library sums them in one chain of dependent adds. Four partial
+ * sums (same result to rounding) let the processor overlap them. */
+static realtype wrms_norm(N_Vector x, N_Vector w)
+{
+  const double *xv = N_VGetArrayPointer(x), *wv = N_VGetArrayPointer(w);
+  sunindextype n = N_VGetLength(x), i = 0;
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  for (; i + 4 <= n; i += 4) {
+    double a = xv[i] * wv[i], b = xv[i + 1] * wv[i + 1];
+    double c = xv[i + 2] * wv[i + 2], d = xv[i + 3] * wv[i + 3];
+    s0 += a * a;
+    s1 += b * b;
+    s2 += c * c;
+    s3 += d * d;
+  }
+  for (; i < n; i++)
+    s0 += (xv[i] * wv[i]) * (xv[i] * wv[i]);
+  return sqrt((s0 + s1 + s2 + s3) / (double)n);
 }
 
 /* ---- full method: IDA + KLU -------------------------------------------------------- */
@@ -426,16 +771,20 @@ static int run_full(xb_array *a, const xb_read_params *rp, const double *y0,
   yy = N_VNew_Serial(T.N, ctx);
   yp = N_VNew_Serial(T.N, ctx);
   idv = N_VNew_Serial(T.N, ctx);
-  J = SUNSparseMatrix(T.N, T.N, T.nnz, CSC_MAT, ctx);
+  J = SUNSparseMatrix(1, 1, 1, CSC_MAT, ctx); /* never formed (jacfn) */
   ida = IDACreate(ctx);
-  LS = yy && J ? SUNLinSol_KLU(yy, J, ctx) : NULL;
+  LS = cls_create(&T, ctx);
   if (!yy || !yp || !idv || !J || !ida || !LS) {
     rc = xb__err(err, XB_ENOMEM, "IDA");
     goto done;
   }
+  yy->ops->nvwrmsnorm = wrms_norm; /* IDA's own vectors are clones of yy */
   memcpy(N_VGetArrayPointer(yy), y0, 2 * nm * sizeof(double));
-  N_VConst(0.0, yp);
   N_VConst(1.0, idv);
+  if (settle_yp(&T, LS, y0, yp, 0.01 * rp->r_reset * rp->c_int)) {
+    rc = xb__err(err, XB_ENOCONV, "transient read: singular network");
+    goto done;
+  }
   if ((flag = IDAInit(ida, resfn, 0.0, yy, yp)) ||
       (flag = IDASStolerances(ida, P->rtol, P->atol)) ||
       (flag = IDASetUserData(ida, &T)) ||
@@ -444,15 +793,16 @@ static int run_full(xb_array *a, const xb_read_params *rp, const double *y0,
       (flag = IDASetMaxNumSteps(ida, 1000000)) ||
       (flag = IDARootInit(ida, (int)nout, rootfn)) ||
       (flag = IDASetNoInactiveRootWarn(ida)) ||
-      (flag = IDACalcIC(ida, IDA_YA_YDP_INIT, 1e-3 * rp->window)) < 0 ||
-      (flag = IDAGetConsistentIC(ida, yy, yp)) < 0) {
+      (flag = IDASetInitStep(ida, 0.01 * rp->r_reset * rp->c_int))) {
     rc = xb__err(err, XB_ENOCONV, "transient read: IDA setup failed (%d)",
                  flag);
     goto done;
   }
-  integ g = {ida, 1, yy, yp, 0.01 * rp->r_reset * rp->c_int, rp->window};
-  rc = event_loop(&g, ls, nout, rp->t_delay, 1.0 / rp->r_reset, sw, times,
-                  cap, nsteps, nevents, err);
+  integ g = {ida, 1, yy, yp, &T, LS, 0.03 * rp->r_reset * rp->c_int,
+             rp->window};
+  rc = event_loop(&g, ls, nout, rp->t_delay, 1.0 / rp->r_reset,
+                  20 * rp->r_reset * rp->c_int, sw, times, cap, nsteps,
+                  nevents, err);
 done:
   if (ida)
     IDAFree(&ida);
@@ -532,40 +882,17 @@ static int red_root(realtype t, N_Vector y, realtype *g, void *ud)
   return 0;
 }
 
-/* In-place inverse of the SPD matrix A (k x k) by Cholesky. */
+/* In-place inverse of the SPD matrix A (k x k); work holds k * k. */
 static int spd_inverse(double *A, size_t k, double *work)
 {
-  double *L = work; /* k*k */
-  memset(L, 0, k * k * sizeof(double));
-  for (size_t j = 0; j < k; j++) {
-    double s = A[j * k + j];
-    for (size_t p = 0; p < j; p++)
-      s -= L[j * k + p] * L[j * k + p];
-    if (!(s > 0))
-      return -1;
-    L[j * k + j] = sqrt(s);
-    for (size_t i = j + 1; i < k; i++) {
-      double t = A[i * k + j];
-      for (size_t p = 0; p < j; p++)
-        t -= L[i * k + p] * L[j * k + p];
-      L[i * k + j] = t / L[j * k + j];
-    }
-  }
-  /* Columns of A^-1: solve L L^T x = e_c. */
-  for (size_t c = 0; c < k; c++) {
-    double *x = A + c * k; /* row c of the (symmetric) inverse */
-    for (size_t i = 0; i < k; i++) {
-      double t = i == c ? 1.0 : 0.0;
-      for (size_t p = 0; p < i; p++)
-        t -= L[i * k + p] * x[p];
-      x[i] = t / L[i * k + i];
-    }
-    for (size_t i = k; i-- > 0;) {
-      double t = x[i];
-      for (size_t p = i + 1; p < k; p++)
-        t -= L[p * k + i] * x[p];
-      x[i] = t / L[i * k + i];
-    }
+  memcpy(work, A, k * k * sizeof(double));
+  if (chol(work, k))
+    return -1;
+  for (size_t c = 0; c < k; c++) { /* row c of the (symmetric) inverse */
+    double *x = A + c * k;
+    for (size_t i = 0; i < k; i++)
+      x[i] = i == c ? 1.0 : 0.0;
+    chol_solve(work, k, x);
   }
   return 0;
 }
@@ -684,9 +1011,10 @@ static int run_reduced(xb_array *a, const xb_read_params *rp, int in_axis,
                  flag);
     goto done;
   }
-  integ g = {cv, 0, y, NULL, 0.01 * rp->r_reset * rp->c_int, rp->window};
-  rc = event_loop(&g, ls, k, rp->t_delay, 1.0 / rp->r_reset, sw, times, cap,
-                  nsteps, nevents, err);
+  integ g = {cv, 0, y, NULL, NULL, NULL, 0.01 * rp->r_reset * rp->c_int, rp->window};
+  rc = event_loop(&g, ls, k, rp->t_delay, 1.0 / rp->r_reset,
+                  20 * rp->r_reset * rp->c_int, sw, times, cap, nsteps,
+                  nevents, err);
 done:
   if (cv)
     CVodeFree(&cv);

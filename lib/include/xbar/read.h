@@ -188,7 +188,8 @@ typedef struct xb_transient_stats {
  *              dense solver. Exact when the network's own time constants
  *              (cw, cr with the wire and cell resistances) are much shorter
  *              than the reset time constant r_reset c_int; the tests hold
- *              it to the full method. Lines of in_axis with active[k] (NULL: all) are
+ *              it to the full method.
+ * Lines of in_axis with active[k] (NULL: all) are
  * driven at v_in[k] through r_drive, inactive ones float or sit at v_bias;
  * each line of the other axis has its own read circuit r at its far end
  * (row: column M-1; column: row N-1): the integration node is that end
@@ -198,7 +199,9 @@ typedef struct xb_transient_stats {
  * line held at V_reset. spikes[k] receives the count of output rising
  * edges in the window; times (may be NULL) up to `cap` spike times per line
  * (row-major, line k at times[k * cap]). The array's line settings are
- * restored before returning. */
+ * restored before returning. Returns XB_ERANGE when a read circuit
+ * latches (its reset gate holds the node above v_tl for 20 r_reset c_int,
+ * as xb_read_count reports for a constant current). */
 int xb_read_transient(const xb_read *r, xb_array *a, int in_axis,
                       const double *v_in, const unsigned char *active,
                       int unselected, double v_bias,
