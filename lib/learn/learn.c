@@ -108,8 +108,24 @@ int xb__learn_work(xb_learner *l, size_t b, xb_err *err)
 void xb__learn_gram(xb_learner *l)
 {
   int m = l->p.atoms, d = l->dim;
-  cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, m, d, 1.0, l->D, m,
-              l->D, m, 0.0, l->G, m);
+  if (l->p.fidelity == 0) {
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, m, d, 1.0, l->D,
+                m, l->D, m, 0.0, l->G, m);
+  } else {
+    /* Plain loops: the array fidelities run their reads on OpenMP threads,
+     * and a threaded BLAS call between batches would leave OpenBLAS's own
+     * threads spinning against them. */
+    memset(l->G, 0, (size_t)m * m * sizeof(double));
+    for (int k = 0; k < d; k++) {
+      const double *row = l->D + (size_t)k * m;
+      for (int i = 0; i < m; i++) {
+        double a = row[i];
+        double *g = l->G + (size_t)i * m;
+        for (int j = 0; j < m; j++)
+          g[j] += a * row[j];
+      }
+    }
+  }
   double *v = malloc(2 * (size_t)m * sizeof(double)), lam = 0;
   if (!v) { /* fall back to the trace, an upper bound */
     for (int k = 0; k < m; k++)
@@ -121,11 +137,20 @@ void xb__learn_gram(xb_learner *l)
   for (int k = 0; k < m; k++)
     v[k] = 1.0 / sqrt((double)m);
   for (int it = 0; it < l->p.power_iters; it++) {
-    cblas_dsymv(CblasRowMajor, CblasUpper, m, 1.0, l->G, m, v, 1, 0.0, w, 1);
-    double nrm = cblas_dnrm2(m, w, 1);
+    double nrm = 0;
+    lam = 0;
+    for (int i = 0; i < m; i++) { /* w = G v: m = 100 needs no BLAS */
+      const double *g = l->G + (size_t)i * m;
+      double a = 0;
+      for (int j = 0; j < m; j++)
+        a += g[j] * v[j];
+      w[i] = a;
+      nrm += a * a;
+      lam += v[i] * a;
+    }
+    nrm = sqrt(nrm);
     if (!(nrm > 0))
       break;
-    lam = cblas_ddot(m, v, 1, w, 1);
     for (int k = 0; k < m; k++)
       v[k] = w[k] / nrm;
   }

@@ -13,10 +13,12 @@
  * rq = round(15 r / r_full); each plane drives its rows at V_reset +/-
  * v_read, and the columns count a signed current (the circuit mirrored for
  * a falling input).
- * At fidelity 1 the plane currents are the ideal sums v G^T p (one float
- * matrix product per plane for the whole batch); at fidelity 2 each plane
- * is a DC solve of the array with its wires (xb_array_read), unselected
- * lines floating as in the seed.
+ * At fidelity 1 the plane currents are the ideal sums v G^T p over each
+ * plane's driven lines, each patch through all its iterations on one
+ * OpenMP thread; at fidelity 2 each plane is a DC solve of the array with
+ * its wires (xb_array_read), unselected lines floating as in the seed.
+ * With FISTA the read input is the momentum point (negative entries apply
+ * as 0: the Z drive is unsigned).
  *
  * Write: r_i and z_j are quantized to the write levels (r: -15..15,
  * z: 0..16) with scales chosen so that the overlap write realises
@@ -301,25 +303,92 @@ static void count_add(const struct xb_hw *h, const float *cu, size_t n,
   }
 }
 
-/* cur4[bit] += sg row for each bit set in a (4 planes of n currents). */
+/* One bit plane's currents per volt: out (n) = sum over the t listed
+ * lines of sg[t] rows[idx[t]] (rows of n conductances). Blocks of 32
+ * outputs stay in registers (four 8-float vectors) over the whole list,
+ * so each conductance is loaded once per plane it is driven in and each
+ * output stored once. */
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
 __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
-static void add_row(float *restrict cur4, const float *restrict row, size_t n,
-                    int a, float sg)
+static void plane_sum(const float *restrict rows, size_t n,
+                      const int *restrict idx, const float *restrict sg,
+                      int t, float *restrict out)
 {
-  for (int bit = 0; bit < 4; bit++) {
-    if (!((a >> bit) & 1))
-      continue;
-    float *restrict c = cur4 + (size_t)bit * n;
-    for (size_t j = 0; j < n; j++)
-      c[j] += sg * row[j];
+  typedef float v8 __attribute__((vector_size(32)));
+  size_t j0 = 0;
+  for (; j0 + 32 <= n; j0 += 32) {
+    v8 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+    for (int u = 0; u < t; u++) {
+      const float *r = rows + (size_t)idx[u] * n + j0;
+      v8 r0, r1, r2, r3;
+      memcpy(&r0, r, sizeof r0);
+      memcpy(&r1, r + 8, sizeof r1);
+      memcpy(&r2, r + 16, sizeof r2);
+      memcpy(&r3, r + 24, sizeof r3);
+      float s = sg[u];
+      a0 += s * r0;
+      a1 += s * r1;
+      a2 += s * r2;
+      a3 += s * r3;
+    }
+    memcpy(out + j0, &a0, sizeof a0);
+    memcpy(out + j0 + 8, &a1, sizeof a1);
+    memcpy(out + j0 + 16, &a2, sizeof a2);
+    memcpy(out + j0 + 24, &a3, sizeof a3);
+  }
+  for (size_t j = j0; j < n; j++) {
+    float a = 0;
+    for (int u = 0; u < t; u++)
+      a += sg[u] * rows[(size_t)idx[u] * n + j];
+    out[j] = a;
   }
 }
 
-/* One bit-serial read: q (b x nin) holds the signed 4-bit inputs; out
- * (b x nout) receives the estimate of the matrix product with D (in D
- * units, before the input scale). The drive of each plane is ranged to its
+/* The same read at fidelity 1 for one patch, with the ideal plane
+ * currents: each plane sums the conductance rows of its driven lines only
+ * (codes are sparse, and so are the high bits of r). rows: atoms of gtc
+ * for D.z (in_axis XB_COL), rows of gt for D^T r. work: nout floats, 4 nin
+ * ints and 4 nin floats. */
+typedef struct read_work {
+  float *cur, *sg;
+  int *idx;
+} read_work;
+
+static void read_one(const struct xb_hw *h, const float *rows, const int *q,
+                     size_t nin, size_t nout, read_work *w, double *out)
+{
+  int cnt[4] = {0, 0, 0, 0};
+  float net[4] = {0, 0, 0, 0};
+  memset(out, 0, nout * sizeof(double));
+  for (size_t k = 0; k < nin; k++) {
+    if (!q[k])
+      continue;
+    int a = q[k] < 0 ? -q[k] : q[k];
+    float sgn = q[k] < 0 ? -1.0f : 1.0f;
+    for (int bit = 0; bit < 4; bit++) { /* branch-free: random bits */
+      int on = (a >> bit) & 1;
+      size_t t = (size_t)bit * nin + (size_t)cnt[bit];
+      w->idx[t] = (int)k;
+      w->sg[t] = sgn;
+      cnt[bit] += on;
+      net[bit] += on ? sgn : 0.0f;
+    }
+  }
+  const float scale0 = (float)(1.0 / (h->gmax - h->gmin));
+  for (int bit = 0; bit < 4; bit++) {
+    if (!cnt[bit])
+      continue;
+    plane_sum(rows, nout, w->idx + (size_t)bit * nin,
+              w->sg + (size_t)bit * nin, cnt[bit], w->cur);
+    count_add(h, w->cur, nout, (float)fmin(h->v_read / cnt[bit], h->v_cap),
+              net[bit], (float)(1 << bit) * scale0, out);
+  }
+}
+
+/* One bit-serial read through the array network (fidelity 2): q (b x nin)
+ * holds the signed 4-bit inputs; out (b x nout) receives the estimate of
+ * the matrix product with D (in D units, before the input scale). The drive of each plane is ranged to its
  * number of driven lines (known digitally): v = v_read / ones, v_read
  * putting ones cells at mid-range conductance at 6.5 spikes, so a read
  * uses the counter's range whatever the sparsity, but never above 90% of
@@ -332,53 +401,6 @@ static int read_product(xb_learner *l, int in_axis, const int *q, size_t b,
   size_t dim = (size_t)l->dim, m = (size_t)l->p.atoms;
   size_t nin = in_axis == XB_COL ? m : dim, nout = in_axis == XB_COL ? dim : m;
   memset(out, 0, b * nout * sizeof(double));
-  const double scale0 = 1.0 / (h->gmax - h->gmin);
-  if (!h->arr) {
-    /* Fidelity 1: the ideal plane currents, accumulated from the driven
-     * lines only (codes are sparse), all four planes in one pass. The
-     * conductance rows are contiguous: atoms of gtc for D.z, rows of gt
-     * for D^T r. */
-    const float *rows = in_axis == XB_COL ? h->gtc : h->gt;
-    int oom = 0;
-
-    {
-      float *cur4 = malloc(4 * nout * sizeof(float)); /* per thread */
-      if (!cur4) {
-
-        oom = 1;
-      }
-
-      for (size_t s = 0; s < b; s++) {
-        if (!cur4)
-          continue;
-        const int *qs = q + s * nin;
-        int ones[4] = {0, 0, 0, 0};
-        float net[4] = {0, 0, 0, 0};
-        memset(cur4, 0, 4 * nout * sizeof(float));
-        for (size_t k = 0; k < nin; k++) {
-          if (!qs[k])
-            continue;
-          int a = qs[k] < 0 ? -qs[k] : qs[k];
-          float sg = qs[k] < 0 ? -1.0f : 1.0f;
-          add_row(cur4, rows + k * nout, nout, a, sg);
-          for (int bit = 0; bit < 4; bit++)
-            if ((a >> bit) & 1) {
-              ones[bit]++;
-              net[bit] += sg;
-            }
-        }
-        for (int bit = 0; bit < 4; bit++)
-          if (ones[bit])
-            count_add(h, cur4 + (size_t)bit * nout, nout,
-                      (float)fmin(h->v_read / ones[bit], h->v_cap), net[bit],
-                      (float)((double)(1 << bit) * scale0), out + s * nout);
-      }
-      free(cur4);
-    }
-    if (oom)
-      return xb__err(err, XB_ENOMEM, "read planes");
-    return XB_OK;
-  }
   for (int bit = 0; bit < 4; bit++) {
     for (size_t s = 0; s < b; s++) {
       const int *qs = q + s * nin;
@@ -407,6 +429,145 @@ static int read_product(xb_learner *l, int in_axis, const int *q, size_t b,
   return XB_OK;
 }
 
+/* The digital side of one ISTA iteration, shared by both fidelities.
+ * The read input is the code, or with FISTA the momentum point, as
+ * 4 unsigned bits (negative momentum points apply as 0). */
+static void quant_codes(const double *Y, size_t n, double zs, int *qz)
+{
+  for (size_t k = 0; k < n; k++) {
+    int v = (int)(Y[k] * zs + 0.5);
+    qz[k] = v > 15 ? 15 : (v < 0 ? 0 : v);
+  }
+}
+
+/* r = (D zq)_read - x as sign and 4 bits. */
+static void quant_resid(const double *dz, const double *X, size_t n,
+                        double zs, double rs, int *qr)
+{
+  for (size_t k = 0; k < n; k++) {
+    double r = (dz[k] / zs - X[k]) * rs;
+    r = r > 15 ? 15 : (r < -15 ? -15 : r);
+    qr[k] = (int)floor(r + 0.5);
+  }
+}
+
+/* z = max(0, y - (D^T r)_read / L - lambda / L); with FISTA the next read
+ * point y = z + mom (z - z_old). */
+static void step_codes(double *Y, double *Zc, const double *dtr, size_t n,
+                       double rs, double inv, double thr, double mom,
+                       int fista)
+{
+  for (size_t k = 0; k < n; k++) {
+    double z = Y[k] - dtr[k] / rs * inv - thr;
+    z = z > 0 ? z : 0.0;
+    if (fista) {
+      Y[k] = z + mom * (z - Zc[k]);
+      Zc[k] = z;
+    } else {
+      Y[k] = z;
+    }
+  }
+}
+
+/* FISTA momentum of iteration it (0 for ISTA). */
+static double momentum(int fista, double *t)
+{
+  if (!fista)
+    return 0.0;
+  double tn = 0.5 * (1.0 + sqrt(1.0 + 4.0 * *t * *t)), mom = (*t - 1) / tn;
+  *t = tn;
+  return mom;
+}
+
+/* Fidelity 1: the patches are independent through all their iterations,
+ * so each thread takes whole patches. */
+static int encode_behavioral(xb_learner *l, const double *X, size_t b,
+                             double *Z, xb_err *err)
+{
+  struct xb_hw *h = l->hw;
+  size_t dim = (size_t)l->dim, m = (size_t)l->p.atoms;
+  size_t big = dim > m ? dim : m;
+  double inv = 1.0 / l->L, thr = l->p.lambda / l->L;
+  double zs = 15.0 / l->p.z_full, rs = 15.0 / l->p.r_full;
+  int fista = l->p.fista, iters = l->p.iters, oom = 0;
+#pragma omp parallel if (b > 1) reduction(| : oom)
+  {
+    read_work w = {malloc(big * sizeof(float)),
+                   malloc(4 * big * sizeof(float)),
+                   malloc(4 * big * sizeof(int))};
+    int *qz = malloc(m * sizeof(int)), *qr = malloc(dim * sizeof(int));
+    double *dz = malloc(dim * sizeof(double)), *dtr = malloc(m * sizeof(double));
+    double *y = malloc(m * sizeof(double));
+    oom = !w.cur || !w.sg || !w.idx || !qz || !qr || !dz || !dtr || !y;
+#pragma omp for schedule(dynamic, 4)
+    for (size_t s = 0; s < b; s++) {
+      if (oom)
+        continue;
+      const double *x = X + s * dim;
+      double *z = Z + s * m, t = 1.0;
+      memset(z, 0, m * sizeof(double));
+      memset(y, 0, m * sizeof(double));
+      for (int it = 0; it < iters; it++) {
+        double mom = momentum(fista, &t);
+        quant_codes(y, m, zs, qz);
+        read_one(h, h->gtc, qz, m, dim, &w, dz); /* D zq */
+        quant_resid(dz, x, dim, zs, rs, qr);
+        read_one(h, h->gt, qr, dim, m, &w, dtr); /* D^T rq */
+        step_codes(y, z, dtr, m, rs, inv, thr, mom, fista);
+      }
+      if (!fista)
+        memcpy(z, y, m * sizeof(double));
+    }
+    free(w.cur);
+    free(w.sg);
+    free(w.idx);
+    free(qz);
+    free(qr);
+    free(dz);
+    free(dtr);
+    free(y);
+  }
+  return oom ? xb__err(err, XB_ENOMEM, "behavioral codes") : XB_OK;
+}
+
+/* Fidelity 2: the batch's planes go through the array a plane at a time. */
+static int encode_circuit(xb_learner *l, const double *X, size_t b,
+                          double *Z, xb_err *err)
+{
+  struct xb_hw *h = l->hw;
+  size_t dim = (size_t)l->dim, m = (size_t)l->p.atoms;
+  int rc = hw_work(h, b, dim, m, err);
+  int *qz = malloc(b * m * sizeof(int)), *qr = malloc(b * dim * sizeof(int));
+  double *dz = malloc(b * dim * sizeof(double));
+  double *dtr = malloc(b * m * sizeof(double));
+  double *vs = malloc(b * sizeof(double)), *Y = calloc(b * m, sizeof(double));
+  if (!rc && (!qz || !qr || !dz || !dtr || !vs || !Y))
+    rc = xb__err(err, XB_ENOMEM, "circuit codes");
+  double inv = 1.0 / l->L, thr = l->p.lambda / l->L, t = 1.0;
+  double zs = 15.0 / l->p.z_full, rs = 15.0 / l->p.r_full;
+  memset(Z, 0, b * m * sizeof(double));
+  for (int it = 0; !rc && it < l->p.iters; it++) {
+    double mom = momentum(l->p.fista, &t);
+    quant_codes(Y, b * m, zs, qz);
+    rc = read_product(l, XB_COL, qz, b, dz, vs, err); /* D zq */
+    if (rc)
+      break;
+    quant_resid(dz, X, b * dim, zs, rs, qr);
+    rc = read_product(l, XB_ROW, qr, b, dtr, vs, err); /* D^T rq */
+    if (!rc)
+      step_codes(Y, Z, dtr, b * m, rs, inv, thr, mom, l->p.fista);
+  }
+  if (!rc && !l->p.fista)
+    memcpy(Z, Y, b * m * sizeof(double));
+  free(qz);
+  free(qr);
+  free(dz);
+  free(dtr);
+  free(vs);
+  free(Y);
+  return rc;
+}
+
 int xb__learn_hw_encode(xb_learner *l, const double *X, size_t b, double *Z,
                         xb_err *err)
 {
@@ -415,48 +576,15 @@ int xb__learn_hw_encode(xb_learner *l, const double *X, size_t b, double *Z,
     return xb__err(err, XB_ESTATE,
                    "fidelity %d needs xb_learner_attach first",
                    l->p.fidelity);
-  size_t dim = (size_t)l->dim, m = (size_t)l->p.atoms;
-  int rc = hw_work(h, b, dim, m, err);
-  int *qz = malloc(b * m * sizeof(int)), *qr = malloc(b * dim * sizeof(int));
-  double *dz = malloc(b * dim * sizeof(double));
-  double *dtr = malloc(b * m * sizeof(double));
-  double *vs = malloc(b * sizeof(double));
-  if (!rc && (!qz || !qr || !dz || !dtr || !vs))
-    rc = xb__err(err, XB_ENOMEM, "behavioral codes");
-  double inv = 1.0 / l->L, thr = l->p.lambda / l->L;
-  double zs = 15.0 / l->p.z_full, rs = 15.0 / l->p.r_full;
-  memset(Z, 0, b * m * sizeof(double));
-  for (int it = 0; !rc && it < l->p.iters; it++) {
-    for (size_t k = 0; k < b * m; k++) { /* z >= 0 */
-      int v = (int)(Z[k] * zs + 0.5);
-      qz[k] = v > 15 ? 15 : v;
-    }
-    rc = read_product(l, XB_COL, qz, b, dz, vs, err); /* D zq */
-    if (rc)
-      break;
-    for (size_t k = 0; k < b * dim; k++) {
-      double r = (dz[k] / zs - X[k]) * rs;
-      r = r > 15 ? 15 : (r < -15 ? -15 : r);
-      qr[k] = (int)floor(r + 0.5);
-    }
-    rc = read_product(l, XB_ROW, qr, b, dtr, vs, err); /* D^T rq */
-    if (rc)
-      break;
-    for (size_t k = 0; k < b * m; k++) {
-      double z = Z[k] - dtr[k] / rs * inv - thr;
-      Z[k] = z > 0 ? z : 0.0;
-    }
-  }
+  int rc = h->arr ? encode_circuit(l, X, b, Z, err)
+                  : encode_behavioral(l, X, b, Z, err);
   /* The code the hardware holds is the 4-bit one. */
-  for (size_t k = 0; !rc && k < b * m; k++) {
+  double zs = 15.0 / l->p.z_full;
+  size_t n = b * (size_t)l->p.atoms;
+  for (size_t k = 0; !rc && k < n; k++) {
     long v = lround(Z[k] * zs);
     Z[k] = (v > 15 ? 15 : v) / zs;
   }
-  free(qz);
-  free(qr);
-  free(dz);
-  free(dtr);
-  free(vs);
   return rc;
 }
 
