@@ -90,13 +90,20 @@ void xbx_file_abort(xbx_file *f)
   free(f);
 }
 
-xbx_file *xbx_open_outputs(const char *out, const char *name, char *csv,
-                           char *png, size_t n)
+int xbx_make_dir(const char *out, const char *name)
 {
   if (mkdir(out, 0777) && errno != EEXIST) {
     fprintf(stderr, "%s: cannot create %s: %s\n", name, out, strerror(errno));
-    return NULL;
+    return -1;
   }
+  return 0;
+}
+
+xbx_file *xbx_open_outputs(const char *out, const char *name, char *csv,
+                           char *png, size_t n)
+{
+  if (xbx_make_dir(out, name))
+    return NULL;
   int a = snprintf(csv, n, "%s/%s.csv", out, name);
   int b = snprintf(png, n, "%s/%s.png", out, name);
   if (a < 0 || b < 0 || (size_t)a >= n || (size_t)b >= n) {

@@ -27,6 +27,10 @@ int xbx_file_commit(xbx_file *f);
 /* Close and delete the temporary; frees f. NULL is a no-op. */
 void xbx_file_abort(xbx_file *f);
 
+/* Create folder `out` if needed (one level); 0, or -1 with a message on
+ * stderr naming program `name`. */
+int xbx_make_dir(const char *out, const char *name);
+
 /* Create folder `out` if needed, put "<out>/<name>.csv" and
  * "<out>/<name>.png" into csv and png (n bytes each) and open the CSV with
  * xbx_file_open. NULL (with a message on stderr) on failure. */

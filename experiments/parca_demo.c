@@ -230,6 +230,8 @@ int main(int argc, char **argv)
     tr = &trv;
     te = &tev;
   }
+  if (xbx_make_dir(o.out, "parca_demo"))
+    goto done;
   int dim = (int)tr->dim, m = 100;
   printf("PARCA demo: %s, %zu training / %zu held-out patches of %d values, "
          "%d atoms\n", data, tr->n, te->n, dim, m);
