@@ -3,16 +3,20 @@
 # packages first (scripts/install-deps.sh, sudo when not root), then build.
 
 BUILD ?= build
+SAN_BUILD ?= build-san
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
+SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+            -fno-omit-frame-pointer
 
-.PHONY: all deps build test demo bench clean help
+.PHONY: all deps build test test-sanitize demo bench clean help
 
 all: build
 
 help:
 	@echo "make demo   install deps, build, run the demo, write plots/"
-	@echo "make test   install deps, build, run the whole suite with ctest"
+	@echo "make test   install deps, build, run the whole suite with ctest,"
+	@echo "            then again under ASan + UBSan (make test-sanitize)"
 	@echo "make bench  build and run the benchmark programs (JSON lines)"
 	@echo "make deps | build | clean"
 
@@ -25,6 +29,23 @@ build: deps
 
 test: deps build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	@$(MAKE) --no-print-directory test-sanitize
+
+# The suite again under AddressSanitizer (leaks included; libngspice's own
+# are suppressed, tests/lsan.supp) and UndefinedBehaviorSanitizer (any
+# report fails the test), in its own build folder. The install test is left
+# out: it builds an uninstrumented consumer.
+test-sanitize: deps
+	cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=Debug \
+	  -DCMAKE_C_FLAGS="$(SAN_FLAGS) -O1" \
+	  -DCMAKE_EXE_LINKER_FLAGS="$(SAN_FLAGS)" \
+	  -DCMAKE_SHARED_LINKER_FLAGS="$(SAN_FLAGS)" $(CMAKE_FLAGS)
+	cmake --build $(SAN_BUILD) -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
+	UBSAN_OPTIONS=print_stacktrace=1 CK_TIMEOUT_MULTIPLIER=4 \
+	  ctest --test-dir $(SAN_BUILD) --output-on-failure -j $(JOBS) \
+	  -E test_install_consumer
 
 # The PARCA dictionary-learning demo (seed 000 section 2.5) on the MNIST
 # digits, fetched once into the cache (without them it runs the synthetic
@@ -43,4 +64,4 @@ bench: deps build
 	[ $$found = 1 ] || echo "bench: no benchmark programs yet"
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD)
