@@ -15,9 +15,11 @@
 #include <xbar/spice.h>
 #include <xbar/spice_read.h>
 #include <xbar/spice_rram.h>
+#include <xbar/spice_sar.h>
 #include <xbar/read.h>
 #include <xbar/write.h>
 #include <xbar/learn.h>
 #include <xbar/data.h>
+#include <xbar/mvm.h>
 
 #endif

@@ -1,0 +1,2 @@
+/* Placeholder: the ngspice CDAC cross-check deck (xbar/spice_sar.h). */
+#include <xbar/spice_sar.h>

@@ -1,0 +1,3 @@
+/* Placeholder. */
+#include "xb_check.h"
+int main(void) { return 0; }
