@@ -243,7 +243,7 @@ int xb_sliced_mvm(const xb_sliced *w, const int64_t *x, int xbits,
   uint64_t conv = pos * (uint64_t)xbits * (uint64_t)w->l.S * (C + 1);
   for (int n = 0; n < xbits; n++) {
     /* Two's complement: bit n of x, the top bit weighing -2^n. */
-    int64_t sgn = n == xbits - 1 && xbits > 1 ? -1 : 1;
+    int64_t sgn = n == xbits - 1 ? -1 : 1;
     int64_t ones = 0;
     for (size_t i = 0; i < R; i++)
       ones += ((uint64_t)x[i] >> n) & 1u;
