@@ -52,7 +52,8 @@ xb_learner *xb_learner_create(int dim, const xb_learn_params *p,
   size_t nd = (size_t)dim * q.atoms;
   l->D = malloc(nd * sizeof(double));
   l->G = malloc((size_t)q.atoms * q.atoms * sizeof(double));
-  if (!l->D || !l->G) {
+  l->pv = malloc(2 * (size_t)q.atoms * sizeof(double));
+  if (!l->D || !l->G || !l->pv) {
     xb__err(err, XB_ENOMEM, "dictionary %d x %d", dim, q.atoms);
     xb_learner_free(l);
     return NULL;
@@ -67,6 +68,8 @@ xb_learner *xb_learner_create(int dim, const xb_learn_params *p,
     }
     l->D[k] = v;
   }
+  for (int k = 0; k < q.atoms; k++)
+    l->pv[k] = 1.0 / sqrt((double)q.atoms);
   return l;
 }
 
@@ -77,6 +80,7 @@ void xb_learner_free(xb_learner *l)
   xb__learn_hw_free(l);
   free(l->D);
   free(l->G);
+  free(l->pv);
   free(l->work);
   free(l);
 }
@@ -103,58 +107,59 @@ int xb__learn_work(xb_learner *l, size_t b, xb_err *err)
   return XB_OK;
 }
 
-/* G = D^T D and L = its largest eigenvalue (power iteration from a fixed
- * start vector, 1% margin so the step stays below 1 / L_true). */
+/* L = the largest eigenvalue of D^T D by power iteration (1% margin so
+ * the step stays below 1 / L_true).
+ * Ideal fidelity: G = D^T D (BLAS; encode_ideal iterates on it), power
+ * iteration from a fixed start vector.
+ * Array fidelities: w = D^T (D v) with plain loops (their reads run on
+ * OpenMP threads, and a threaded BLAS call between batches would leave
+ * OpenBLAS's own threads spinning against them), warm-started from the
+ * previous batch's vector and stopped when the estimate settles to 1e-9. */
 void xb__learn_gram(xb_learner *l)
 {
   int m = l->p.atoms, d = l->dim;
+  double lam = 0, prev = 0;
+  double *v = l->pv, *w = l->pv + m;
   if (l->p.fidelity == 0) {
     cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, m, d, 1.0, l->D,
                 m, l->D, m, 0.0, l->G, m);
-  } else {
-    /* Plain loops: the array fidelities run their reads on OpenMP threads,
-     * and a threaded BLAS call between batches would leave OpenBLAS's own
-     * threads spinning against them. */
-    memset(l->G, 0, (size_t)m * m * sizeof(double));
-    for (int k = 0; k < d; k++) {
-      const double *row = l->D + (size_t)k * m;
-      for (int i = 0; i < m; i++) {
-        double a = row[i];
-        double *g = l->G + (size_t)i * m;
+    for (int k = 0; k < m; k++)
+      v[k] = 1.0 / sqrt((double)m);
+  }
+  for (int it = 0; it < l->p.power_iters; it++) {
+    if (l->p.fidelity == 0) {
+      cblas_dsymv(CblasRowMajor, CblasUpper, m, 1.0, l->G, m, v, 1, 0.0, w,
+                  1);
+    } else {
+      memset(w, 0, (size_t)m * sizeof(double));
+      for (int i = 0; i < d; i++) {
+        const double *row = l->D + (size_t)i * m;
+        double a = 0;
         for (int j = 0; j < m; j++)
-          g[j] += a * row[j];
+          a += row[j] * v[j];
+        for (int j = 0; j < m; j++)
+          w[j] += a * row[j];
       }
     }
-  }
-  double *v = malloc(2 * (size_t)m * sizeof(double)), lam = 0;
-  if (!v) { /* fall back to the trace, an upper bound */
-    for (int k = 0; k < m; k++)
-      lam += l->G[(size_t)k * m + k];
-    l->L = lam > 0 ? lam : 1.0;
-    return;
-  }
-  double *w = v + m;
-  for (int k = 0; k < m; k++)
-    v[k] = 1.0 / sqrt((double)m);
-  for (int it = 0; it < l->p.power_iters; it++) {
     double nrm = 0;
     lam = 0;
-    for (int i = 0; i < m; i++) { /* w = G v: m = 100 needs no BLAS */
-      const double *g = l->G + (size_t)i * m;
-      double a = 0;
-      for (int j = 0; j < m; j++)
-        a += g[j] * v[j];
-      w[i] = a;
-      nrm += a * a;
-      lam += v[i] * a;
+    for (int k = 0; k < m; k++) {
+      nrm += w[k] * w[k];
+      lam += v[k] * w[k];
     }
     nrm = sqrt(nrm);
     if (!(nrm > 0))
       break;
     for (int k = 0; k < m; k++)
       v[k] = w[k] / nrm;
+    if (l->p.fidelity != 0 && it > 0 && fabs(lam - prev) <= 1e-9 * lam)
+      break;
+    prev = lam;
   }
-  free(v);
+  if (!(lam > 0)) { /* D = 0: restart from the uniform vector next time */
+    for (int k = 0; k < m; k++)
+      v[k] = 1.0 / sqrt((double)m);
+  }
   l->L = lam > 0 ? 1.01 * lam : 1.0;
 }
 

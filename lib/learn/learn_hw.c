@@ -54,7 +54,11 @@ struct xb_hw {
   double s_r, s_z;     /* write quantization scales */
   double *ovl;         /* overlap table, (2 r_levels + 1) x (zbits + 1) */
   float *gt;           /* dim x atoms conductances (float) */
-  float *gtc;          /* the same, atoms x dim (one atom per row) */
+  float *gtc;          /* the same, atoms x dim (one atom per row), rows
+                          padded to dpad with zeros (fidelity 1 reads) */
+  float *gtp;          /* gt with rows padded to mpad (fidelity 1 reads) */
+  size_t dpad, mpad;   /* dim and atoms rounded up to 16 */
+  int avx512;          /* the processor has AVX-512F (plane_lists) */
   float *plane, *cur;  /* batch planes and currents */
   size_t cap;
   uint64_t writes;     /* writes so far: position in the dither stream */
@@ -70,26 +74,32 @@ void xb__learn_hw_free(xb_learner *l)
   free(h->ovl);
   free(h->gt);
   free(h->gtc);
+  free(h->gtp);
   free(h->plane);
   free(h->cur);
   free(h);
   l->hw = NULL;
 }
 
-/* Dictionary as the conductances hold it (clipped to [0, 1]). */
-static void sync_dict(xb_learner *l)
+/* Dictionary entry k = i m + j as the conductance holds it (clipped to
+ * [0, 1]), and the float copies the reads use. */
+static void sync_cell(xb_learner *l, const double *g, size_t i, size_t j)
 {
   struct xb_hw *h = l->hw;
-  const double *g = xb_cells_g(h->cells);
-  size_t dim = (size_t)l->dim, m = (size_t)l->p.atoms;
-  for (size_t i = 0; i < dim; i++)
-    for (size_t j = 0; j < m; j++) {
-      size_t k = i * m + j;
-      double d = (g[k] - h->gmin) / (h->gmax - h->gmin);
-      l->D[k] = d < 0 ? 0 : (d > 1 ? 1 : d);
-      h->gt[k] = (float)g[k];
-      h->gtc[j * dim + i] = (float)g[k];
-    }
+  size_t m = (size_t)l->p.atoms, k = i * m + j;
+  double d = (g[k] - h->gmin) / (h->gmax - h->gmin);
+  l->D[k] = d < 0 ? 0 : (d > 1 ? 1 : d);
+  h->gt[k] = (float)g[k];
+  h->gtp[i * h->mpad + j] = (float)g[k];
+  h->gtc[j * h->dpad + i] = (float)g[k];
+}
+
+static void sync_dict(xb_learner *l)
+{
+  const double *g = xb_cells_g(l->hw->cells);
+  for (size_t i = 0; i < (size_t)l->dim; i++)
+    for (size_t j = 0; j < (size_t)l->p.atoms; j++)
+      sync_cell(l, g, i, j);
 }
 
 int xb_learner_attach(xb_learner *l, const xb_device *d, const xb_read *r,
@@ -118,11 +128,17 @@ int xb_learner_attach(xb_learner *l, const xb_device *d, const xb_read *r,
   xb_device_bounds(d, &h->gmin, &h->gmax);
   h->v_reset = xb_read_params_of(r)->v_reset;
   if (!rc) {
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+    h->avx512 = __builtin_cpu_supports("avx512f");
+#endif
+    h->dpad = (dim + 15) / 16 * 16;
+    h->mpad = (m + 15) / 16 * 16;
     h->gt = malloc(dim * m * sizeof(float));
-    h->gtc = malloc(dim * m * sizeof(float));
+    h->gtc = calloc(m * h->dpad, sizeof(float));
+    h->gtp = calloc(dim * h->mpad, sizeof(float));
     h->ovl = malloc((size_t)(2 * h->wp.r_levels + 1) * (h->wp.zbits + 1) *
                     sizeof(double));
-    if (!h->gt || !h->gtc || !h->ovl)
+    if (!h->gt || !h->gtc || !h->gtp || !h->ovl)
       rc = xb__err(err, XB_ENOMEM, "array state");
   }
   /* Program the dictionary. */
@@ -280,13 +296,15 @@ static int plane_currents(xb_learner *l, int in_axis, size_t b,
 /* The counter and its decoding for one plane of one patch: the current
  * v cu[k] becomes a spike count (thresholds ithr), the count the middle of
  * its current interval (iest), written as a sum of steps so the loop has
- * no table lookup and vectorises; then the Gmin offset goes and the result
- * is added in D units. Built for AVX-512, AVX2 and plain x86-64. */
+ * no table lookup and vectorises (a binary search by vector permutes was
+ * slower); then the Gmin offset goes and the result is added in D units.
+ * Built for AVX-512, AVX2 and plain x86-64. */
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
 __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
-static void count_add(const struct xb_hw *h, const float *cu, size_t n,
-                      float v, float net, float scale, double *out)
+static void count_add(const struct xb_hw *h, const float *restrict cu,
+                      size_t n, float v, float net, float scale,
+                      float *restrict out)
 {
   float t[8], step[8];
   for (int k = 1; k < 8; k++) {
@@ -299,91 +317,174 @@ static void count_add(const struct xb_hw *h, const float *cu, size_t n,
     for (int j = 1; j < 8; j++)
       iq += a >= t[j] ? step[j] : 0.0f;
     iq = c < 0 ? -iq : iq;
-    out[k] += (double)((iq * iv - off) * scale);
+    out[k] += (iq * iv - off) * scale;
   }
 }
 
-/* One bit plane's currents per volt: out (n) = sum over the t listed
- * lines of sg[t] rows[idx[t]] (rows of n conductances). Blocks of 32
- * outputs stay in registers (four 8-float vectors) over the whole list,
- * so each conductance is loaded once per plane it is driven in and each
- * output stored once. */
+/* One bit plane's currents per volt: out (n) = the sum of the rows at
+ * offsets p[0 .. np) minus those at m[0 .. nm) (rows of n conductances, n
+ * a multiple of 16, zero padded). Blocks of 32 outputs stay in registers
+ * over the whole list, in two sums per sign (the adds' latency, not their
+ * number, would bound one chain), so each conductance is loaded once per
+ * plane it is driven in and each output stored once. */
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
 __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
 static void plane_sum(const float *restrict rows, size_t n,
-                      const int *restrict idx, const float *restrict sg,
-                      int t, float *restrict out)
+                      const int32_t *restrict p, size_t np,
+                      const int32_t *restrict m, size_t nm,
+                      float *restrict out)
 {
-  typedef float v8 __attribute__((vector_size(32)));
+  typedef float v16 __attribute__((vector_size(64)));
+/* a0, a1 (even entries) and b0, b1 (odd) += the 32 floats at base + o[u]. */
+#define XB__SUM_LIST(o, len)                                                  \
+  do {                                                                        \
+    size_t u_ = 0;                                                            \
+    for (; u_ + 2 <= (len); u_ += 2) {                                        \
+      memcpy(&r0, base + (o)[u_], sizeof r0);                                 \
+      memcpy(&r1, base + (o)[u_] + 16, sizeof r1);                            \
+      memcpy(&q0, base + (o)[u_ + 1], sizeof q0);                             \
+      memcpy(&q1, base + (o)[u_ + 1] + 16, sizeof q1);                        \
+      a0 += r0;                                                               \
+      a1 += r1;                                                               \
+      b0 += q0;                                                               \
+      b1 += q1;                                                               \
+    }                                                                         \
+    if (u_ < (len)) {                                                         \
+      memcpy(&r0, base + (o)[u_], sizeof r0);                                 \
+      memcpy(&r1, base + (o)[u_] + 16, sizeof r1);                            \
+      a0 += r0;                                                               \
+      a1 += r1;                                                               \
+    }                                                                         \
+  } while (0)
   size_t j0 = 0;
   for (; j0 + 32 <= n; j0 += 32) {
-    v8 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
-    for (int u = 0; u < t; u++) {
-      const float *r = rows + (size_t)idx[u] * n + j0;
-      v8 r0, r1, r2, r3;
-      memcpy(&r0, r, sizeof r0);
-      memcpy(&r1, r + 8, sizeof r1);
-      memcpy(&r2, r + 16, sizeof r2);
-      memcpy(&r3, r + 24, sizeof r3);
-      float s = sg[u];
-      a0 += s * r0;
-      a1 += s * r1;
-      a2 += s * r2;
-      a3 += s * r3;
-    }
+    const float *base = rows + j0;
+    v16 a0 = {0}, a1 = {0}, b0 = {0}, b1 = {0}, r0, r1, q0, q1;
+    XB__SUM_LIST(m, nm);
+    v16 n0 = a0 + b0, n1 = a1 + b1;
+    a0 = a1 = b0 = b1 = (v16){0};
+    XB__SUM_LIST(p, np);
+    a0 += b0 - n0;
+    a1 += b1 - n1;
     memcpy(out + j0, &a0, sizeof a0);
-    memcpy(out + j0 + 8, &a1, sizeof a1);
-    memcpy(out + j0 + 16, &a2, sizeof a2);
-    memcpy(out + j0 + 24, &a3, sizeof a3);
+    memcpy(out + j0 + 16, &a1, sizeof a1);
   }
-  for (size_t j = j0; j < n; j++) {
-    float a = 0;
-    for (int u = 0; u < t; u++)
-      a += sg[u] * rows[(size_t)idx[u] * n + j];
-    out[j] = a;
+  if (j0 < n) { /* the last 16 */
+    const float *base = rows + j0;
+    v16 a0 = {0}, b0 = {0}, r0;
+    for (size_t u = 0; u < nm; u++) {
+      memcpy(&r0, base + m[u], sizeof r0);
+      b0 += r0;
+    }
+    for (size_t u = 0; u < np; u++) {
+      memcpy(&r0, base + p[u], sizeof r0);
+      a0 += r0;
+    }
+    a0 -= b0;
+    memcpy(out + j0, &a0, sizeof a0);
+  }
+#undef XB__SUM_LIST
+}
+
+typedef struct read_work {
+  float *cur;    /* plane currents, then the read's sums (npad each) */
+  int32_t *pos;  /* per bit plane (nin + 16 apart): offsets of the rows */
+  int32_t *neg;  /* driven positive, and negative */
+} read_work;
+
+/* The lists of read_one: row offsets k npad of the lines whose input has
+ * bit b set, positive and negative inputs apart, counts in np and nn. */
+static void plane_lists(const int *q, size_t nin, size_t npad, read_work *w,
+                        size_t *np, size_t *nn)
+{
+  size_t ld = nin + 16;
+  int32_t *restrict pos = w->pos, *restrict neg = w->neg;
+  for (int b = 0; b < 4; b++)
+    np[b] = nn[b] = 0;
+  for (size_t k = 0; k < nin; k++) {
+    int v = q[k];
+    if (!v)
+      continue;
+    int a = v < 0 ? -v : v;
+    int32_t *dst = v < 0 ? neg : pos;
+    size_t *cnt = v < 0 ? nn : np;
+    for (int b = 0; b < 4; b++) { /* branch-free: random bits */
+      dst[(size_t)b * ld + cnt[b]] = (int32_t)(k * npad);
+      cnt[b] += (size_t)((a >> b) & 1);
+    }
   }
 }
+
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+#include <immintrin.h>
+/* The same lists 16 inputs at a time: AVX-512 compresses the offsets of
+ * each (bit, sign) mask in a register and stores all 16 lanes (the lists
+ * have 16 entries of slack). */
+__attribute__((target("avx512f"))) static void
+plane_lists_avx512(const int *q, size_t nin, size_t npad, read_work *w,
+                   size_t *np, size_t *nn)
+{
+  size_t ld = nin + 16;
+  for (int b = 0; b < 4; b++)
+    np[b] = nn[b] = 0;
+  const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+                                         11, 12, 13, 14, 15);
+  const __m512i zero = _mm512_setzero_si512();
+  for (size_t k0 = 0; k0 < nin; k0 += 16) {
+    __mmask16 valid = nin - k0 >= 16 ? (__mmask16)0xffff
+                                     : (__mmask16)((1u << (nin - k0)) - 1);
+    __m512i v = _mm512_maskz_loadu_epi32(valid, q + k0);
+    __m512i a = _mm512_abs_epi32(v);
+    __mmask16 isneg = _mm512_cmplt_epi32_mask(v, zero);
+    __m512i off = _mm512_mullo_epi32(
+        _mm512_add_epi32(iota, _mm512_set1_epi32((int)k0)),
+        _mm512_set1_epi32((int)npad));
+    for (int b = 0; b < 4; b++) {
+      __mmask16 on =
+          _mm512_test_epi32_mask(a, _mm512_set1_epi32(1 << b)) & valid;
+      __mmask16 mp = on & (__mmask16)~isneg, mn = on & isneg;
+      _mm512_storeu_si512(w->pos + (size_t)b * ld + np[b],
+                          _mm512_maskz_compress_epi32(mp, off));
+      _mm512_storeu_si512(w->neg + (size_t)b * ld + nn[b],
+                          _mm512_maskz_compress_epi32(mn, off));
+      np[b] += (size_t)__builtin_popcount(mp);
+      nn[b] += (size_t)__builtin_popcount(mn);
+    }
+  }
+}
+#endif
 
 /* The same read at fidelity 1 for one patch, with the ideal plane
  * currents: each plane sums the conductance rows of its driven lines only
  * (codes are sparse, and so are the high bits of r). rows: atoms of gtc
- * for D.z (in_axis XB_COL), rows of gt for D^T r. work: nout floats, 4 nin
- * ints and 4 nin floats. */
-typedef struct read_work {
-  float *cur, *sg;
-  int *idx;
-} read_work;
-
-static void read_one(const struct xb_hw *h, const float *rows, const int *q,
-                     size_t nin, size_t nout, read_work *w, double *out)
+ * for D.z, rows of gtp for D^T r, npad floats apart. */
+static void read_one(const struct xb_hw *h, const float *rows, size_t npad,
+                     const int *q, size_t nin, size_t nout, read_work *w,
+                     double *out)
 {
-  int cnt[4] = {0, 0, 0, 0};
-  float net[4] = {0, 0, 0, 0};
-  memset(out, 0, nout * sizeof(double));
-  for (size_t k = 0; k < nin; k++) {
-    if (!q[k])
-      continue;
-    int a = q[k] < 0 ? -q[k] : q[k];
-    float sgn = q[k] < 0 ? -1.0f : 1.0f;
-    for (int bit = 0; bit < 4; bit++) { /* branch-free: random bits */
-      int on = (a >> bit) & 1;
-      size_t t = (size_t)bit * nin + (size_t)cnt[bit];
-      w->idx[t] = (int)k;
-      w->sg[t] = sgn;
-      cnt[bit] += on;
-      net[bit] += on ? sgn : 0.0f;
-    }
-  }
+  size_t np[4], nn[4], ld = nin + 16;
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+  if (h->avx512)
+    plane_lists_avx512(q, nin, npad, w, np, nn);
+  else
+#endif
+    plane_lists(q, nin, npad, w, np, nn);
+  float *restrict cur = w->cur, *restrict acc = w->cur + npad;
+  memset(acc, 0, npad * sizeof(float));
   const float scale0 = (float)(1.0 / (h->gmax - h->gmin));
-  for (int bit = 0; bit < 4; bit++) {
-    if (!cnt[bit])
+  for (int b = 0; b < 4; b++) {
+    size_t ones = np[b] + nn[b];
+    if (!ones)
       continue;
-    plane_sum(rows, nout, w->idx + (size_t)bit * nin,
-              w->sg + (size_t)bit * nin, cnt[bit], w->cur);
-    count_add(h, w->cur, nout, (float)fmin(h->v_read / cnt[bit], h->v_cap),
-              net[bit], (float)(1 << bit) * scale0, out);
+    plane_sum(rows, npad, w->pos + (size_t)b * ld, np[b],
+              w->neg + (size_t)b * ld, nn[b], cur);
+    /* All npad outputs (the padding reads 0): no scalar tail. */
+    count_add(h, cur, npad, (float)fmin(h->v_read / (double)ones, h->v_cap),
+              (float)np[b] - (float)nn[b], (float)(1 << b) * scale0, acc);
   }
+  for (size_t k = 0; k < nout; k++)
+    out[k] = acc[k];
 }
 
 /* One bit-serial read through the array network (fidelity 2): q (b x nin)
@@ -400,7 +501,9 @@ static int read_product(xb_learner *l, int in_axis, const int *q, size_t b,
   struct xb_hw *h = l->hw;
   size_t dim = (size_t)l->dim, m = (size_t)l->p.atoms;
   size_t nin = in_axis == XB_COL ? m : dim, nout = in_axis == XB_COL ? dim : m;
-  memset(out, 0, b * nout * sizeof(double));
+  float *acc = calloc(b * nout, sizeof(float));
+  if (!acc)
+    return xb__err(err, XB_ENOMEM, "read sums");
   for (int bit = 0; bit < 4; bit++) {
     for (size_t s = 0; s < b; s++) {
       const int *qs = q + s * nin;
@@ -414,8 +517,10 @@ static int read_product(xb_learner *l, int in_axis, const int *q, size_t b,
       vs[s] = fmin(h->v_read / (ones > 0 ? ones : 1), h->v_cap);
     }
     int rc = plane_currents(l, in_axis, b, vs, err);
-    if (rc)
+    if (rc) {
+      free(acc);
       return rc;
+    }
     for (size_t s = 0; s < b; s++) {
       const float *pl = h->plane + s * nin;
       float net = 0; /* signed count of driven lines: the Gmin offset */
@@ -423,15 +528,21 @@ static int read_product(xb_learner *l, int in_axis, const int *q, size_t b,
         net += pl[k];
       count_add(h, h->cur + s * nout, nout, (float)vs[s], net,
                 (float)((double)(1 << bit) / (h->gmax - h->gmin)),
-                out + s * nout);
+                acc + s * nout);
     }
   }
+  for (size_t k = 0; k < b * nout; k++)
+    out[k] = acc[k];
+  free(acc);
   return XB_OK;
 }
 
 /* The digital side of one ISTA iteration, shared by both fidelities.
  * The read input is the code, or with FISTA the momentum point, as
  * 4 unsigned bits (negative momentum points apply as 0). */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
 static void quant_codes(const double *Y, size_t n, double zs, int *qz)
 {
   for (size_t k = 0; k < n; k++) {
@@ -441,18 +552,24 @@ static void quant_codes(const double *Y, size_t n, double zs, int *qz)
 }
 
 /* r = (D zq)_read - x as sign and 4 bits. */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
 static void quant_resid(const double *dz, const double *X, size_t n,
                         double zs, double rs, int *qr)
 {
   for (size_t k = 0; k < n; k++) {
     double r = (dz[k] / zs - X[k]) * rs;
     r = r > 15 ? 15 : (r < -15 ? -15 : r);
-    qr[k] = (int)floor(r + 0.5);
+    qr[k] = (int)(r + 15.5) - 15; /* floor(r + 1/2): r + 15.5 > 0 */
   }
 }
 
 /* z = max(0, y - (D^T r)_read / L - lambda / L); with FISTA the next read
  * point y = z + mom (z - z_old). */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
 static void step_codes(double *Y, double *Zc, const double *dtr, size_t n,
                        double rs, double inv, double thr, double mom,
                        int fista)
@@ -492,13 +609,14 @@ static int encode_behavioral(xb_learner *l, const double *X, size_t b,
   int fista = l->p.fista, iters = l->p.iters, oom = 0;
 #pragma omp parallel if (b > 1) reduction(| : oom)
   {
-    read_work w = {malloc(big * sizeof(float)),
-                   malloc(4 * big * sizeof(float)),
-                   malloc(4 * big * sizeof(int))};
+    size_t npad = h->dpad > h->mpad ? h->dpad : h->mpad;
+    read_work w = {malloc(2 * npad * sizeof(float)),
+                   malloc(4 * (big + 16) * sizeof(int32_t)),
+                   malloc(4 * (big + 16) * sizeof(int32_t))};
     int *qz = malloc(m * sizeof(int)), *qr = malloc(dim * sizeof(int));
     double *dz = malloc(dim * sizeof(double)), *dtr = malloc(m * sizeof(double));
     double *y = malloc(m * sizeof(double));
-    oom = !w.cur || !w.sg || !w.idx || !qz || !qr || !dz || !dtr || !y;
+    oom = !w.cur || !w.pos || !w.neg || !qz || !qr || !dz || !dtr || !y;
 #pragma omp for schedule(dynamic, 4)
     for (size_t s = 0; s < b; s++) {
       if (oom)
@@ -510,17 +628,17 @@ static int encode_behavioral(xb_learner *l, const double *X, size_t b,
       for (int it = 0; it < iters; it++) {
         double mom = momentum(fista, &t);
         quant_codes(y, m, zs, qz);
-        read_one(h, h->gtc, qz, m, dim, &w, dz); /* D zq */
+        read_one(h, h->gtc, h->dpad, qz, m, dim, &w, dz); /* D zq */
         quant_resid(dz, x, dim, zs, rs, qr);
-        read_one(h, h->gt, qr, dim, m, &w, dtr); /* D^T rq */
+        read_one(h, h->gtp, h->mpad, qr, dim, m, &w, dtr); /* D^T rq */
         step_codes(y, z, dtr, m, rs, inv, thr, mom, fista);
       }
       if (!fista)
         memcpy(z, y, m * sizeof(double));
     }
     free(w.cur);
-    free(w.sg);
-    free(w.idx);
+    free(w.pos);
+    free(w.neg);
     free(qz);
     free(qr);
     free(dz);
@@ -598,25 +716,39 @@ int xb__learn_hw_update(xb_learner *l, const double *X, size_t b,
   int R = h->wp.r_levels, Zb = h->wp.zbits;
   int *rq = malloc(dim * sizeof(int)), *zq = malloc(m * sizeof(int));
   double *r = malloc(dim * sizeof(double));
-  int rc = (!rq || !zq || !r) ? xb__err(err, XB_ENOMEM, "write") : XB_OK;
+  size_t *nzj = malloc(m * sizeof(size_t));
+  int rc = (!rq || !zq || !r || !nzj) ? xb__err(err, XB_ENOMEM, "write")
+                                      : XB_OK;
   const xb_elec_params *el = xb_device_elec(h->dev);
   for (size_t s = 0; !rc && s < b; s++) {
     const double *z = Z + s * m, *x = X + s * dim;
-    /* Residual with the dictionary the cells hold now. */
+    /* Residual with the dictionary the cells hold now (z is sparse). */
+    size_t nz = 0;
+    for (size_t j = 0; j < m; j++)
+      if (z[j] != 0)
+        nzj[nz++] = j;
     for (size_t i = 0; i < dim; i++) {
+      const double *Di = l->D + i * m;
       double acc = -x[i];
-      for (size_t j = 0; j < m; j++)
-        acc += l->D[i * m + j] * z[j];
+      for (size_t t = 0; t < nz; t++)
+        acc += Di[nzj[t]] * z[nzj[t]];
       r[i] = acc;
     }
     /* Updates smaller than one write level are common (a level moves a
-     * cell by about 1/levels of its range); dithering keeps their mean. */
+     * cell by about 1/levels of its range); dithering keeps their mean.
+     * One Philox block gives the dither of four rows (32 bits each). */
+    uint32_t u4[4];
+    uint64_t blocks = (dim + 3) / 4;
     for (size_t i = 0; i < dim; i++) {
       double sr = r[i] * h->s_r;
-      long v = l->p.dither
-                   ? (long)floor(sr + xb_rng_uniform(l->seed, 0xd17ull,
-                                                    h->writes * dim + i))
-                   : lround(sr);
+      long v;
+      if (l->p.dither) {
+        if (i % 4 == 0)
+          xb_rng_words(l->seed, 0xd17ull, h->writes * blocks + i / 4, u4);
+        v = (long)floor(sr + ((double)u4[i % 4] + 0.5) * 0x1p-32);
+      } else {
+        v = lround(sr);
+      }
       rq[i] = (int)(v > R ? R : (v < -R ? -R : v));
     }
     h->writes++;
@@ -626,7 +758,10 @@ int xb__learn_hw_update(xb_learner *l, const double *X, size_t b,
     }
     if (h->arr) {
       rc = xb_write_parallel(h->arr, h->cells, &h->wp, rq, zq, NULL, err);
-    } else {
+      if (!rc)
+        sync_dict(l);
+    } else { /* only cells whose r and Z are both non-zero move */
+      const double *g = xb_cells_g(h->cells);
       for (size_t i = 0; !rc && i < dim; i++) {
         if (!rq[i])
           continue;
@@ -636,14 +771,15 @@ int xb__learn_hw_update(xb_learner *l, const double *X, size_t b,
           double o = h->ovl[(size_t)(rq[i] + R) * (Zb + 1) + zq[j]];
           double v = o < 0 ? -el->vw_reset : el->vw_set;
           rc = xb_cells_pulse(h->cells, i * m + j, v, fabs(o), 1, err);
+          if (!rc)
+            sync_cell(l, g, i, j);
         }
       }
     }
-    if (!rc)
-      sync_dict(l);
   }
   free(rq);
   free(zq);
   free(r);
+  free(nzj);
   return rc;
 }

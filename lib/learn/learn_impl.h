@@ -19,6 +19,7 @@ struct xb_learner {
   double *D;         /* dim x atoms, row-major, entries in [0, 1] */
   double *G;         /* atoms x atoms: D^T D */
   double L;          /* Lipschitz constant of the last Gram */
+  double *pv;        /* its eigenvector (warm start, array fidelities) */
   double *work;      /* batch work space */
   size_t work_cap;
   struct xb_hw *hw;  /* NULL at ideal fidelity */
