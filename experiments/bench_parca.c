@@ -56,7 +56,7 @@ static double rate(const xb_patches *tr, int n, int fidelity, int batch,
 
 int main(int argc, char **argv)
 {
-  int n_ideal = 100000, n_beh = 5000, n_cir = 3;
+  int n_ideal = 100000, n_beh = 20000, n_cir = 3;
   for (int i = 1; i + 1 < argc; i += 2) {
     int v;
     if (!xbx_parse_int(argv[i + 1], 1, 10000000, &v)) {
