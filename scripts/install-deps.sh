@@ -11,7 +11,8 @@ pkgs=(build-essential cmake pkg-config
       check
       libinih-dev
       libsuitesparse-dev
-      libopenblas-dev)
+      libopenblas-dev
+      libopenmpi-dev openmpi-bin)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -21,5 +21,6 @@
 #include <xbar/learn.h>
 #include <xbar/data.h>
 #include <xbar/mvm.h>
+#include <xbar/mc.h>
 
 #endif
