@@ -49,6 +49,7 @@
 #endif
 
 #include "exp_util.h"
+#include "mc_models.h"
 
 #define PROG "mc_run"
 #define SRC XB_SOURCE_DIR
@@ -58,196 +59,6 @@ static double now(void)
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
-/* An error of this program's own (the library fills err itself). */
-static int seterr(xb_err *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int seterr(xb_err *err, int code, const char *fmt, ...)
-{
-  if (err) {
-    memset(err, 0, sizeof *err);
-    err->code = code;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-    va_end(ap);
-  }
-  return code;
-}
-
-/* ---- models ------------------------------------------------------------------ */
-
-#define SWEEP 32
-
-typedef struct model {
-  int kind; /* 0 read, 1 array */
-  /* read */
-  xb_read_params base;
-  const xb_read_type *type;
-  const xb_param_row *row[64]; /* per study parameter, or NULL */
-  double current;
-  int nominal[SWEEP];
-  /* array */
-  int size, i_d2d, i_rw, i_g;
-  double g, d2d, rw, v_read;
-  uint64_t seed;
-} model;
-
-static double sweep_i(int k) { return 0.25e-6 + (8e-6 - 0.25e-6) * k / (SWEEP - 1); }
-
-static int model_read(void *ctx, size_t i, const double *x, double *y,
-                      xb_err *err)
-{
-  (void)i;
-  const model *m = ctx;
-  xb_read_params p = m->base;
-  for (int k = 0; k < 64; k++)
-    if (m->row[k])
-      *(double *)((char *)&p + m->row[k]->offset) = x[k];
-  xb_err e;
-  xb_read *r = xb_read_create(m->type, &p, &e);
-  if (!r && e.code == XB_ERANGE) { /* e.g. v_tl above v_th: no circuit */
-    y[0] = y[1] = NAN;
-    return XB_OK;
-  }
-  if (!r) {
-    if (err)
-      *err = e;
-    return e.code;
-  }
-  int n, rc = xb_read_count(r, m->current, &n, err), errs = 0;
-  for (int k = 0; !rc && k < SWEEP; k++) {
-    int c;
-    rc = xb_read_count(r, sweep_i(k), &c, err);
-    errs += !rc && c != m->nominal[k];
-  }
-  xb_read_free(r);
-  y[0] = n;
-  y[1] = errs;
-  return rc;
-}
-
-static int model_array(void *ctx, size_t i, const double *x, double *y,
-                       xb_err *err)
-{
-  const model *m = ctx;
-  double d2d = m->i_d2d >= 0 ? x[m->i_d2d] : m->d2d;
-  double rw = m->i_rw >= 0 ? x[m->i_rw] : m->rw;
-  double g0 = m->i_g >= 0 ? x[m->i_g] : m->g;
-  size_t n = (size_t)m->size;
-  xb_array_params ap;
-  xb_param_defaults(&xb_array_param_set, &ap);
-  ap.rw_row = ap.rw_col = rw;
-  int rc = xb_param_check(&xb_array_param_set, &ap, err);
-  if (rc)
-    return rc;
-  xb_array *a = xb_array_create(n, n, &ap, err);
-  double *g = malloc(n * n * sizeof *g), *v = malloc(n * sizeof *v);
-  double *I = malloc(n * sizeof *I);
-  if (!a || !g || !v || !I) {
-    rc = a ? seterr(err, XB_ENOMEM, "array sample") : (err ? err->code : -1);
-    goto done;
-  }
-  for (size_t k = 0; k < n * n; k++) /* this sample's own stream */
-    g[k] = g0 * exp(d2d * xb_rng_normal(m->seed, 0xa77a00000000ull | i, k));
-  for (size_t k = 0; k < n; k++)
-    v[k] = m->v_read;
-  if (!(rc = xb_array_set_g(a, g, err)))
-    rc = xb_array_read(a, XB_ROW, v, NULL, XB_LINE_FLOAT, 0, 0, I, err);
-  if (!rc) {
-    double ideal = n * g0 * m->v_read, se = 0, mx = 0;
-    for (size_t j = 0; j < n; j++) {
-      double e = (I[j] - ideal) / ideal;
-      se += e * e;
-      mx = fmax(mx, fabs(e));
-    }
-    y[0] = sqrt(se / (double)n);
-    y[1] = mx;
-  }
-done:
-  xb_array_free(a);
-  free(g);
-  free(v);
-  free(I);
-  return rc;
-}
-
-static const char *const read_outs[] = {"spikes", "sweep_errors"};
-static const char *const array_outs[] = {"err_rms", "err_max"};
-
-/* The model of study s; the study file's folder resolves `preset`. */
-static int model_setup(model *m, const xb_mc_study *s, const char *study_path,
-                       xb_err *err)
-{
-  memset(m, 0, sizeof *m);
-  const char *kind = xb_mc_study_get(s, "model");
-  if (kind && !strcmp(kind, "array")) {
-    m->kind = 1;
-    const char *v;
-    m->size = (v = xb_mc_study_get(s, "size")) ? atoi(v) : 64;
-    m->g = (v = xb_mc_study_get(s, "g")) ? atof(v) : 1e-5;
-    m->d2d = (v = xb_mc_study_get(s, "d2d")) ? atof(v) : 0.0;
-    m->rw = (v = xb_mc_study_get(s, "rw")) ? atof(v) : 0.634;
-    m->v_read = (v = xb_mc_study_get(s, "v_read")) ? atof(v) : 0.2;
-    m->seed = (v = xb_mc_study_get(s, "seed")) ? strtoull(v, NULL, 10) : 1;
-    m->i_d2d = xb_mc_study_find(s, "d2d");
-    m->i_rw = xb_mc_study_find(s, "rw");
-    m->i_g = xb_mc_study_find(s, "g");
-    if (m->size < 1 || m->size > 4096 || !(m->g > 0) || !(m->v_read > 0))
-      return seterr(err, XB_ERANGE, "array model: size 1..4096, g > 0 and "
-                                     "v_read > 0");
-    for (size_t k = 0; k < xb_mc_study_nparams(s); k++) {
-      const char *nm = xb_mc_study_param(s, k)->name;
-      if (strcmp(nm, "d2d") && strcmp(nm, "rw") && strcmp(nm, "g"))
-        return seterr(err, XB_EKEY, "array model: parameter %s is none of "
-                                     "d2d, rw, g",
-                       nm);
-    }
-    return XB_OK;
-  }
-  if (kind && strcmp(kind, "read"))
-    return seterr(err, XB_ETYPE, "unknown model %s (read or array)", kind);
-  const char *circ = xb_mc_study_get(s, "circuit");
-  m->type = xb_read_type_find(circ ? circ : "diff");
-  if (!m->type)
-    return seterr(err, XB_ETYPE, "unknown read circuit %s", circ);
-  m->type->defaults(&m->base);
-  const char *preset = xb_mc_study_get(s, "preset");
-  if (preset) {
-    char path[1024];
-    const char *slash = strrchr(study_path, '/');
-    if (preset[0] == '/' || !slash)
-      snprintf(path, sizeof path, "%s", preset);
-    else
-      snprintf(path, sizeof path, "%.*s/%s", (int)(slash - study_path),
-               study_path, preset);
-    xb_read *r = xb_read_load(path, err);
-    if (!r)
-      return err ? err->code : XB_EIO;
-    m->base = *xb_read_params_of(r);
-    m->type = xb_read_type_of(r);
-    xb_read_free(r);
-  }
-  const char *cur = xb_mc_study_get(s, "current");
-  m->current = cur ? atof(cur) : 1e-6;
-  if (xb_mc_study_nparams(s) > 64)
-    return seterr(err, XB_ERANGE, "read model: at most 64 parameters");
-  for (size_t k = 0; k < xb_mc_study_nparams(s); k++) {
-    const char *nm = xb_mc_study_param(s, k)->name;
-    m->row[k] = xb_param_find(&xb_read_param_set, nm);
-    if (!m->row[k] || m->row[k]->kind != XB_PARAM_DOUBLE)
-      return seterr(err, XB_EKEY, "read model: %s is not a read parameter",
-                     nm);
-  }
-  xb_read *r = xb_read_create(m->type, &m->base, err);
-  if (!r)
-    return err ? err->code : XB_EINVAL;
-  int rc = XB_OK;
-  for (int k = 0; !rc && k < SWEEP; k++)
-    rc = xb_read_count(r, sweep_i(k), &m->nominal[k], err);
-  xb_read_free(r);
-  return rc;
 }
 
 /* ---- progress ------------------------------------------------------------------ */
@@ -335,7 +146,7 @@ int main(int argc, char **argv)
   xb_err err = {0};
   xb_mc_study *s = NULL, *s2 = NULL;
   xb_mc_out *o = NULL;
-  model m;
+  xbx_model m;
   if (bad)
     goto finish;
   s = xb_mc_study_load(study_path, &err);
@@ -356,7 +167,7 @@ int main(int argc, char **argv)
       goto fail;
   }
   const xb_mc_study *S = s2 ? s2 : s;
-  if (model_setup(&m, s, study_path, &err))
+  if (xbx_model_setup(&m, s, study_path, &err))
     goto fail;
   const char *out = out_over ? out_over : xb_mc_study_get(s, "output");
   if (!out) {
@@ -365,7 +176,7 @@ int main(int argc, char **argv)
              study_path);
     goto fail;
   }
-  const char *const *outs = m.kind ? array_outs : read_outs;
+  const char *const *outs = xbx_model_outputs(&m);
   char header[4096];
   if (xb_mc_header(S, outs, 2, header, sizeof header) < 0) {
     err.code = XB_ERANGE;
@@ -387,7 +198,7 @@ int main(int argc, char **argv)
   prog pr = {now(), 0, first, (size_t)stop_after, 0};
   if (!rank && first)
     fprintf(stderr, PROG ": resuming after %zu of %zu samples\n", first, N);
-  xb_mc_model_fn fn = m.kind ? model_array : model_read;
+  xb_mc_model_fn fn = xbx_model_fn(&m);
   double t0 = now();
   int run_rc = XB_OK;
   if (nranks == 1) {
