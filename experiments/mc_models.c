@@ -30,6 +30,25 @@ static int seterr(xb_err *err, int code, const char *fmt, ...)
 
 static double sweep_i(int k) { return 0.25e-6 + (8e-6 - 0.25e-6) * k / (XBX_SWEEP - 1); }
 
+/* xb_read_count, or for a latching circuit (XB_ERANGE) the one spike it
+ * gives if its first threshold crossing and delay fit the window: returns
+ * 0, 1 when latched, or a negative error code. */
+static int count_or_latch(const xb_read *r, const xb_read_params *p,
+                          double current, int *n, xb_err *err)
+{
+  xb_err e;
+  int rc = xb_read_count(r, current, n, &e);
+  if (rc == XB_ERANGE) {
+    double t1 = (xb_read_threshold(r, current) - p->v_reset) * p->c_int /
+                    fabs(current) + p->t_delay;
+    *n = t1 <= p->window;
+    return 1;
+  }
+  if (rc && err)
+    *err = e;
+  return rc;
+}
+
 static int model_read(void *ctx, size_t i, const double *x, double *y,
                       xb_err *err)
 {
@@ -42,7 +61,7 @@ static int model_read(void *ctx, size_t i, const double *x, double *y,
   xb_err e;
   xb_read *r = xb_read_create(m->type, &p, &e);
   if (!r && e.code == XB_ERANGE) { /* e.g. v_tl above v_th: no circuit */
-    y[0] = y[1] = NAN;
+    y[0] = y[1] = y[2] = NAN;
     return XB_OK;
   }
   if (!r) {
@@ -50,15 +69,22 @@ static int model_read(void *ctx, size_t i, const double *x, double *y,
       *err = e;
     return e.code;
   }
-  int n, rc = xb_read_count(r, m->current, &n, err), errs = 0;
-  for (int k = 0; !rc && k < XBX_SWEEP; k++) {
-    int c;
-    rc = xb_read_count(r, sweep_i(k), &c, err);
-    errs += !rc && c != m->nominal[k];
+  /* A circuit whose reset gate cannot pull the node below v_tl latches
+   * after its first spike: one rising edge if that lies in the window. */
+  int n, rc = count_or_latch(r, &p, m->current, &n, err), errs = 0, lat = 0;
+  lat = rc == 1;
+  for (int k = 0; rc >= 0 && k < XBX_SWEEP; k++) {
+    int c, l = count_or_latch(r, &p, sweep_i(k), &c, err);
+    if (l < 0)
+      rc = l;
+    errs += l >= 0 && c != m->nominal[k];
   }
+  if (rc > 0)
+    rc = XB_OK;
   xb_read_free(r);
   y[0] = n;
   y[1] = errs;
+  y[2] = lat;
   return rc;
 }
 
@@ -107,8 +133,11 @@ done:
   return rc;
 }
 
-static const char *const read_outs[] = {"spikes", "sweep_errors"};
+static const char *const read_outs[] = {"spikes", "sweep_errors",
+                                        "latched"};
 static const char *const array_outs[] = {"err_rms", "err_max"};
+
+size_t xbx_model_nout(const xbx_model *m) { return m->kind ? 2 : 3; }
 
 int xbx_model_setup(xbx_model *m, const xb_mc_study *s, const char *study_path,
                        xb_err *err)

@@ -28,8 +28,10 @@ typedef struct xbx_model {
 int xbx_model_setup(xbx_model *m, const xb_mc_study *s,
                     const char *study_path, xb_err *err);
 
-/* The xb_mc_model_fn of m (ctx = m) and its two output names. */
+/* The xb_mc_model_fn of m (ctx = m), its number of outputs and their
+ * names. */
 xb_mc_model_fn xbx_model_fn(const xbx_model *m);
+size_t xbx_model_nout(const xbx_model *m);
 const char *const *xbx_model_outputs(const xbx_model *m);
 
 #endif

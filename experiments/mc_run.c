@@ -9,10 +9,12 @@
  *          every [param NAME] that names a read parameter (v_th, v_tl,
  *          offset, t_delay, c_int, r_reset, ...) set to the sample's value;
  *          outputs: `spikes`, the count at the input current `current` (A),
- *          and `sweep_errors`, how many of 32 currents evenly spread over
- *          0.25 .. 8 uA count differently from the nominal circuit; both
- *          nan for a sample whose parameters make no circuit (v_tl above
- *          v_th, ...), which the summary counts apart.
+ *          `sweep_errors`, how many of 32 currents evenly spread over
+ *          0.25 .. 8 uA count differently from the nominal circuit, and
+ *          `latched`, 1 if the reset gate cannot pull the node below v_tl
+ *          at `current` (the circuit sticks after one spike); all nan for a
+ *          sample whose parameters make no circuit (v_tl above v_th, ...),
+ *          which the summary counts apart.
  *   array  one size x size array read per sample (xbar/array.h): cells
  *          drawn around G = `g` (S, default 1e-5) with a lognormal
  *          device-to-device spread of parameter `d2d` (sigma of ln G;
@@ -178,7 +180,7 @@ int main(int argc, char **argv)
   }
   const char *const *outs = xbx_model_outputs(&m);
   char header[4096];
-  if (xb_mc_header(S, outs, 2, header, sizeof header) < 0) {
+  if (xb_mc_header(S, outs, xbx_model_nout(&m), header, sizeof header) < 0) {
     err.code = XB_ERANGE;
     snprintf(err.msg, sizeof err.msg, "header too long");
     goto fail;
@@ -202,14 +204,15 @@ int main(int argc, char **argv)
   double t0 = now();
   int run_rc = XB_OK;
   if (nranks == 1) {
-    run_rc = xb_mc_run(S, fn, &m, 2, o, first, threads, progress, &pr, &err);
+    run_rc = xb_mc_run(S, fn, &m, xbx_model_nout(&m), o, first, threads, progress,
+                       &pr, &err);
   }
 #ifdef XB_HAVE_MPI
   else {
     /* Rank r computes first + r, first + r + P, ...; rank 0 also writes,
      * draining the others' lines between its own samples. */
-    size_t np = xb_mc_study_nparams(S), cap = 32 + 26 * (np + 2);
-    double *x = malloc((np + 1) * sizeof *x), y[2];
+    size_t np = xb_mc_study_nparams(S), cap = 32 + 26 * (np + 8);
+    double *x = malloc((np + 1) * sizeof *x), y[8];
     char *line = malloc(cap), *in = malloc(cap);
     size_t remote = 0, expect = 0;
     for (size_t i = first; i < N; i++)
@@ -218,7 +221,7 @@ int main(int argc, char **argv)
          i += (size_t)nranks) {
       xb_mc_sample(S, i, x);
       run_rc = fn(&m, i, x, y, &err);
-      if (!run_rc && xb_mc_line(S, i, x, y, 2, line, cap) < 0)
+      if (!run_rc && xb_mc_line(S, i, x, y, xbx_model_nout(&m), line, cap) < 0)
         run_rc = XB_ERANGE;
       if (run_rc)
         break;
@@ -279,8 +282,8 @@ int main(int argc, char **argv)
     goto fail;
   fprintf(f->fp, "output,n,mean,sigma,min,q05,q25,median,q75,q95,max\n");
   printf("%s: %zu samples, %d rank(s), %.2f s\n", study_path, N, nranks, secs);
-  xb_mc_summary sum[2];
-  for (int k = 0; k < 2; k++) {
+  xb_mc_summary sum[8];
+  for (size_t k = 0; k < xbx_model_nout(&m); k++) {
     double *v;
     size_t n;
     if (xb_mc_read_column(out, outs[k], &v, &n, &err)) {
