@@ -4,19 +4,24 @@
 
 BUILD ?= build
 SAN_BUILD ?= build-san
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = fuzz_ini fuzz_idx fuzz_lut fuzz_csv
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
             -fno-omit-frame-pointer
 
-.PHONY: all deps build test test-sanitize demo bench clean help
+.PHONY: all deps build test test-sanitize fuzz demo bench clean help
 
 all: build
 
 help:
 	@echo "make demo   install deps, build, run the demo, write plots/"
 	@echo "make test   install deps, build, run the whole suite with ctest,"
-	@echo "            then again under ASan + UBSan (make test-sanitize)"
+	@echo "            then again under ASan + UBSan (make test-sanitize),"
+	@echo "            then a fuzz smoke run (make fuzz, FUZZ_SECONDS=60)"
+	@echo "make fuzz   libFuzzer on every parser, FUZZ_SECONDS each"
 	@echo "make bench  build and run the benchmark programs (JSON lines)"
 	@echo "make deps | build | clean"
 
@@ -30,6 +35,7 @@ build: deps
 test: deps build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 	@$(MAKE) --no-print-directory test-sanitize
+	@$(MAKE) --no-print-directory fuzz
 
 # The suite again under AddressSanitizer (leaks included; libngspice's own
 # are suppressed, tests/lsan.supp) and UndefinedBehaviorSanitizer (any
@@ -46,6 +52,19 @@ test-sanitize: deps
 	UBSAN_OPTIONS=print_stacktrace=1 CK_TIMEOUT_MULTIPLIER=4 \
 	  ctest --test-dir $(SAN_BUILD) --output-on-failure -j $(JOBS) \
 	  -E test_install_consumer
+
+# libFuzzer on every parser (tests/fuzz): the library and the targets built
+# by clang with ASan and UBSan in their own folder, each target run for
+# FUZZ_SECONDS from its seed corpus (tests/fuzz/corpus), two at a time. A
+# longer run: make fuzz FUZZ_SECONDS=600 (docs in tests/fuzz/README.md).
+fuzz: deps
+	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug \
+	  -DXBAR_FUZZ=ON -DXBAR_BUILD_EXPERIMENTS=OFF -DXBAR_BUILD_TESTS=OFF \
+	  -DCMAKE_C_FLAGS="-fsanitize=fuzzer-no-link,address,undefined \
+	  -fno-sanitize-recover=undefined -g -O1"
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	bash tests/fuzz/run.sh $(FUZZ_BUILD)/tests/fuzz $(FUZZ_SECONDS) \
+	  $(FUZZ_TARGETS)
 
 # The PARCA dictionary-learning demo (seed 000 section 2.5) on the MNIST
 # digits, fetched once into the cache (without them it runs the synthetic
@@ -64,4 +83,4 @@ bench: deps build
 	[ $$found = 1 ] || echo "bench: no benchmark programs yet"
 
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD)

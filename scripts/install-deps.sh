@@ -12,7 +12,8 @@ pkgs=(build-essential cmake pkg-config
       libinih-dev
       libsuitesparse-dev
       libopenblas-dev
-      libopenmpi-dev openmpi-bin)
+      libopenmpi-dev openmpi-bin
+      clang libclang-rt-dev libomp-dev)
 
 missing=()
 for p in "${pkgs[@]}"; do
