@@ -113,6 +113,7 @@ static void expect_bad(const char *file, const xb_param_set *set, int code,
     xb_exp_params e;
     xb_elec_params el;
   } p, before;
+  memset(&p, 0, sizeof p); /* padding too: the memcmp below reads it */
   xb_param_defaults(set, &p);
   memcpy(&before, &p, sizeof p);
   xb_err e;
