@@ -12,7 +12,7 @@ CMAKE_FLAGS ?=
 SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
             -fno-omit-frame-pointer
 
-.PHONY: all deps build test test-sanitize fuzz demo bench clean help
+.PHONY: all deps build test test-sanitize fuzz valgrind demo bench clean help
 
 all: build
 
@@ -22,6 +22,7 @@ help:
 	@echo "            then again under ASan + UBSan (make test-sanitize),"
 	@echo "            then a fuzz smoke run (make fuzz, FUZZ_SECONDS=60)"
 	@echo "make fuzz   libFuzzer on every parser, FUZZ_SECONDS each"
+	@echo "make valgrind  the suite under valgrind memcheck (slow: ~15 min)"
 	@echo "make bench  build and run the benchmark programs (JSON lines)"
 	@echo "make deps | build | clean"
 
@@ -65,6 +66,11 @@ fuzz: deps
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
 	bash tests/fuzz/run.sh $(FUZZ_BUILD)/tests/fuzz $(FUZZ_SECONDS) \
 	  $(FUZZ_TARGETS)
+
+# The suite under valgrind memcheck (not part of make test: about 15
+# minutes); any memory error or definite leak fails it.
+valgrind: deps build
+	bash tests/valgrind.sh $(BUILD)
 
 # The PARCA dictionary-learning demo (seed 000 section 2.5) on the MNIST
 # digits, fetched once into the cache (without them it runs the synthetic

@@ -9,7 +9,8 @@
 
 #include "mc_models.h"
 
-/* An error of this program's own (the library fills err itself). */
+/* An error of this program's own, worded as the library's: the status
+ * message, then the detail. */
 static int seterr(xb_err *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int seterr(xb_err *err, int code, const char *fmt, ...)
@@ -17,9 +18,11 @@ static int seterr(xb_err *err, int code, const char *fmt, ...)
   if (err) {
     memset(err, 0, sizeof *err);
     err->code = code;
+    int n = snprintf(err->msg, sizeof err->msg, "%s: ", xb_strerror(code));
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    if (n > 0 && (size_t)n < sizeof err->msg)
+      vsnprintf(err->msg + n, sizeof err->msg - (size_t)n, fmt, ap);
     va_end(ap);
   }
   return code;

@@ -43,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <xbar/xbar.h>
 
@@ -144,7 +145,8 @@ int main(int argc, char **argv)
       fprintf(stderr, PROG ": no study file (see --help)\n");
     bad = 2;
   }
-  int rc = 1;
+  int rc = 1, created = 0;
+  const char *out = NULL;
   xb_err err = {0};
   xb_mc_study *s = NULL, *s2 = NULL;
   xb_mc_out *o = NULL;
@@ -171,23 +173,25 @@ int main(int argc, char **argv)
   const xb_mc_study *S = s2 ? s2 : s;
   if (xbx_model_setup(&m, s, study_path, &err))
     goto fail;
-  const char *out = out_over ? out_over : xb_mc_study_get(s, "output");
+  out = out_over ? out_over : xb_mc_study_get(s, "output");
   if (!out) {
     err.code = XB_EMISSING;
-    snprintf(err.msg, sizeof err.msg, "%s: [study] output missing",
-             study_path);
+    snprintf(err.msg, sizeof err.msg, "%s: %s: [study] output missing",
+             study_path, xb_strerror(XB_EMISSING));
     goto fail;
   }
   const char *const *outs = xbx_model_outputs(&m);
   char header[4096];
   if (xb_mc_header(S, outs, xbx_model_nout(&m), header, sizeof header) < 0) {
     err.code = XB_ERANGE;
-    snprintf(err.msg, sizeof err.msg, "header too long");
+    snprintf(err.msg, sizeof err.msg, "%s: header too long",
+             xb_strerror(XB_ERANGE));
     goto fail;
   }
   size_t first = 0, N = xb_mc_study_samples(S);
   unsigned long long first_ull = 0;
   if (!rank) {
+    created = !resume || access(out, F_OK) != 0;
     o = xb_mc_out_open(out, header, N, resume, &first, &err);
     first_ull = o ? first : ~0ull;
   }
@@ -270,9 +274,11 @@ int main(int argc, char **argv)
       fprintf(stderr, PROG " rank %d: %s\n", rank, err.msg);
     goto finish;
   }
-  int close_rc = xb_mc_out_close(o, run_rc ? NULL : &err);
+  if (run_rc)
+    goto fail;
+  int close_rc = xb_mc_out_close(o, &err);
   o = NULL;
-  if (run_rc || close_rc)
+  if (close_rc)
     goto fail;
   /* Summary of each output, and the histogram of the first. */
   char path[1100];
@@ -322,7 +328,15 @@ int main(int argc, char **argv)
 fail:
   if (!rank)
     fprintf(stderr, "\n" PROG ": %s\n", err.msg[0] ? err.msg : "failed");
-  xb_mc_out_close(o, NULL);
+  if (o) {
+    /* A file this run began and left without a sample goes; one with
+     * samples stays, as a prefix --resume continues (no summary or plot
+     * is written for it). */
+    int empty = created && xb_mc_out_written(o) == 0;
+    xb_mc_out_close(o, NULL);
+    if (empty && out)
+      remove(out);
+  }
   rc = 1;
 finish:
   xb_mc_study_free(s);

@@ -13,7 +13,8 @@ pkgs=(build-essential cmake pkg-config
       libsuitesparse-dev
       libopenblas-dev
       libopenmpi-dev openmpi-bin
-      clang libclang-rt-dev libomp-dev)
+      clang libclang-rt-dev libomp-dev
+      valgrind)
 
 missing=()
 for p in "${pkgs[@]}"; do
