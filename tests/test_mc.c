@@ -195,6 +195,25 @@ START_TEST(test_output_order_and_resume)
   o = xb_mc_out_open(path, "sample,a", 6, 0, &done, &e);
   ck_assert_int_eq(xb_mc_out_put(o, 1, "1,10", &e), XB_OK);
   ck_assert_int_eq(xb_mc_out_close(o, &e), XB_EIO);
+  /* 3000 lines in reverse: the buffer follows the out-of-order span. */
+  o = xb_mc_out_open(path, "sample,a", 3000, 0, &done, &e);
+  for (size_t i = 3000; i-- > 0;) {
+    char line[32];
+    snprintf(line, sizeof line, "%zu,%zu", i, i);
+    ck_assert_int_eq(xb_mc_out_put(o, i, line, &e), XB_OK);
+    ck_assert_uint_eq(xb_mc_out_written(o), i ? 0 : 3000);
+  }
+  ck_assert_int_eq(xb_mc_out_close(o, &e), XB_OK);
+  char *rev = slurp(path);
+  char *p = rev + strlen("sample,a\n");
+  for (size_t i = 0; i < 3000; i++) {
+    char want[32];
+    int w = snprintf(want, sizeof want, "%zu,%zu\n", i, i);
+    ck_assert(strncmp(p, want, (size_t)w) == 0);
+    p += w;
+  }
+  ck_assert(*p == 0);
+  free(rev);
   free(full);
   free(again);
   unlink(path);

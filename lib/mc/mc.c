@@ -5,7 +5,8 @@
  *
  * Workload: 1e2 to 1e7 samples of a model costing microseconds (a
  * behavioral read) to seconds (an array solve); up to a few dozen
- * parameters. LHS keeps one permutation of N 32-bit indices per parameter.
+ * parameters. LHS strata come from a keyed permutation function, so a
+ * study of any N needs no memory per sample.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,7 +35,7 @@ struct xb_mc_study {
   size_t np, n;
   uint64_t seed;
   int lhs;
-  uint32_t *perm; /* np x n, LHS only */
+  int half;       /* LHS: Feistel half width in bits (domain 4^half >= n) */
   char keys[MAX_KEYS][2][256];
   size_t nkeys;
 };
@@ -166,25 +167,9 @@ xb_mc_study *xb_mc_study_create(const xb_mc_param *params, size_t n,
   s->p = malloc((n ? n : 1) * sizeof *s->p);
   if (s->p && n)
     memcpy(s->p, params, n * sizeof *s->p);
-  if (s->p && s->lhs && n) {
-    /* One Fisher-Yates permutation of the strata per parameter. */
-    s->perm = malloc(n * samples * sizeof *s->perm);
-    for (size_t k = 0; s->perm && k < n; k++) {
-      uint32_t *pi = s->perm + k * samples;
-      for (size_t i = 0; i < samples; i++)
-        pi[i] = (uint32_t)i;
-      for (size_t i = samples - 1; i > 0; i--) {
-        size_t j = (size_t)(xb_rng_uniform(seed, STREAM_PERM | k, i) *
-                            (double)(i + 1));
-        if (j > i)
-          j = i;
-        uint32_t t = pi[i];
-        pi[i] = pi[j];
-        pi[j] = t;
-      }
-    }
-  }
-  if (!s->p || (s->lhs && n && !s->perm)) {
+  while (((uint64_t)1 << (2 * s->half)) < samples)
+    s->half++;
+  if (!s->p) {
     xb_mc_study_free(s);
     xb__err(err, XB_ENOMEM, "Monte Carlo study of %zu samples", samples);
     return NULL;
@@ -197,7 +182,6 @@ void xb_mc_study_free(xb_mc_study *s)
   if (!s)
     return;
   free(s->p);
-  free(s->perm);
   free(s);
 }
 
@@ -224,12 +208,36 @@ const char *xb_mc_study_get(const xb_mc_study *s, const char *key)
   return NULL;
 }
 
+/* LHS stratum of sample i for parameter k: a pseudo-random permutation of
+ * 0..n-1 that needs no table. A balanced Feistel network of 6 rounds (the
+ * round function a Philox block keyed by the seed, the parameter and the
+ * round) permutes 0 .. 4^half - 1; values at or above n walk the cycle on
+ * until they land below n, which keeps it a bijection of 0..n-1 (4^half <
+ * 4n, so under four steps on average). */
+static uint64_t stratum(const xb_mc_study *s, size_t k, uint64_t i)
+{
+  const uint64_t mask = ((uint64_t)1 << s->half) - 1;
+  uint64_t x = i;
+  do {
+    uint64_t l = x >> s->half, r = x & mask;
+    for (uint64_t round = 0; round < 6; round++) {
+      uint32_t w[4];
+      xb_rng_words(s->seed, STREAM_PERM | k, (round << 40) | r, w);
+      uint64_t t = l ^ ((((uint64_t)w[1] << 32) | w[0]) & mask);
+      l = r;
+      r = t;
+    }
+    x = (l << s->half) | r;
+  } while (x >= s->n);
+  return x;
+}
+
 void xb_mc_sample(const xb_mc_study *s, size_t i, double *x)
 {
   for (size_t k = 0; k < s->np; k++) {
     double u = xb_rng_uniform(s->seed, STREAM_U | k, i);
     if (s->lhs)
-      u = ((double)s->perm[k * s->n + i] + u) / (double)s->n;
+      u = ((double)stratum(s, k, i) + u) / (double)s->n;
     x[k] = xb_mc_quantile(&s->p[k], u);
   }
 }
@@ -426,13 +434,33 @@ done:
 
 struct xb_mc_out {
   int fd;
-  size_t total, first, written;
-  char **pending; /* line of sample i at pending[i - first], NULL until in
-                     and again once written */
+  size_t total, written;
+  char **ring;    /* lines handed in ahead of `written`: sample i at
+                     ring[i & (cap - 1)] for written <= i < written + cap */
+  size_t cap;     /* a power of two; grows with the out-of-order span */
   char *buf;      /* the run being written */
   size_t buf_cap;
   int failed;
 };
+
+/* Make room for sample i: double the ring until it spans i. */
+static int ring_reserve(xb_mc_out *o, size_t i)
+{
+  if (i - o->written < o->cap)
+    return 0;
+  size_t cap = o->cap;
+  while (i - o->written >= cap)
+    cap *= 2;
+  char **r = calloc(cap, sizeof *r);
+  if (!r)
+    return -1;
+  for (size_t k = o->written; k < o->written + o->cap; k++)
+    r[k & (cap - 1)] = o->ring[k & (o->cap - 1)];
+  free(o->ring);
+  o->ring = r;
+  o->cap = cap;
+  return 0;
+}
 
 /* Read an existing file for resume: check the header, count the complete
  * lines (sample numbers 0, 1, ...), cut a torn tail. */
@@ -552,8 +580,8 @@ xb_mc_out *xb_mc_out_open(const char *path, const char *header, size_t total,
   }
   xb_mc_out *o = calloc(1, sizeof *o);
   if (o)
-    o->pending = calloc(total - have + 1, sizeof(char *));
-  if (!o || !o->pending) {
+    o->ring = calloc(64, sizeof(char *));
+  if (!o || !o->ring) {
     free(o);
     close(fd);
     xb__err(err, XB_ENOMEM, "output of %zu samples", total);
@@ -561,7 +589,7 @@ xb_mc_out *xb_mc_out_open(const char *path, const char *header, size_t total,
   }
   o->fd = fd;
   o->total = total;
-  o->first = have;
+  o->cap = 64;
   o->written = have;
   if (done)
     *done = have;
@@ -579,25 +607,28 @@ int xb_mc_out_put(xb_mc_out *o, size_t i, const char *line, xb_err *err)
   {
     if (o->failed) {
       rc = xb__err(err, XB_EIO, "Monte Carlo output failed earlier");
-    } else if (i < o->written || i >= o->total || o->pending[i - o->first]) {
+    } else if (i < o->written || i >= o->total ||
+               (i - o->written < o->cap && o->ring[i & (o->cap - 1)])) {
       rc = xb__err(err, XB_EINVAL, "sample %zu handed in twice or out of "
                                    "range",
                    i);
     } else {
       size_t n = strlen(line);
       char *c = malloc(n + 2);
-      if (!c) {
+      if (!c || ring_reserve(o, i)) {
+        free(c);
         rc = xb__err(err, XB_ENOMEM, "sample line");
       } else {
         memcpy(c, line, n);
         c[n] = '\n';
         c[n + 1] = 0;
-        o->pending[i - o->first] = c;
+        const size_t m = o->cap - 1;
+        o->ring[i & m] = c;
         /* The contiguous run from `written`, in one write. */
         size_t k = 0, bytes = 0;
-        while (o->written + k < o->total && o->pending[o->written + k -
-                                                       o->first])
-          bytes += strlen(o->pending[o->written + k++ - o->first]);
+        while (k < o->cap && o->written + k < o->total &&
+               o->ring[(o->written + k) & m])
+          bytes += strlen(o->ring[(o->written + k++) & m]);
         if (k && bytes > o->buf_cap) {
           char *nb = realloc(o->buf, 2 * bytes);
           if (nb) {
@@ -609,11 +640,11 @@ int xb_mc_out_put(xb_mc_out *o, size_t i, const char *line, xb_err *err)
         }
         if (k && !rc) {
           size_t at = 0;
-          char **run = o->pending + (o->written - o->first);
           for (size_t j = 0; j < k; j++) {
-            size_t l = strlen(run[j]);
-            memcpy(o->buf + at, run[j], l);
-            at += l;
+            const char *l = o->ring[(o->written + j) & m];
+            size_t len = strlen(l);
+            memcpy(o->buf + at, l, len);
+            at += len;
           }
           if (write_all(o->fd, o->buf, bytes)) {
             o->failed = 1;
@@ -621,8 +652,8 @@ int xb_mc_out_put(xb_mc_out *o, size_t i, const char *line, xb_err *err)
                          strerror(errno));
           } else {
             for (size_t j = 0; j < k; j++) {
-              free(run[j]);
-              run[j] = NULL;
+              free(o->ring[(o->written + j) & m]);
+              o->ring[(o->written + j) & m] = NULL;
             }
             o->written += k;
           }
@@ -639,10 +670,10 @@ int xb_mc_out_close(xb_mc_out *o, xb_err *err)
     return XB_OK;
   int rc = XB_OK;
   size_t gaps = 0;
-  for (size_t k = 0; k < o->total - o->first; k++)
-    if (o->pending[k]) {
+  for (size_t k = 0; k < o->cap; k++)
+    if (o->ring[k]) {
       gaps++;
-      free(o->pending[k]);
+      free(o->ring[k]);
     }
   if (gaps)
     rc = xb__err(err, XB_EIO, "%zu results could not be written in order "
@@ -652,7 +683,7 @@ int xb_mc_out_close(xb_mc_out *o, xb_err *err)
     rc = xb__err(err, XB_EIO, "fsync: %s", strerror(errno));
   if (close(o->fd) && !rc)
     rc = xb__err(err, XB_EIO, "close: %s", strerror(errno));
-  free(o->pending);
+  free(o->ring);
   free(o->buf);
   free(o);
   return rc;

@@ -26,9 +26,10 @@
  * (xb_mc_study_get).
  *
  * Sampling: parameter p of sample i takes u = (pi_p(i) + U_ip) / N under
- * LHS (pi_p a permutation of 0..N-1 drawn from the seed, U_ip uniform in
- * (0, 1): each of the N equal-probability strata of each marginal is hit
- * exactly once) or u = U_ip (plain), then x = F_p^-1(u). U_ip comes from
+ * LHS (pi_p a pseudo-random permutation of 0..N-1 keyed by the seed and p,
+ * computed per sample without a table; U_ip uniform in (0, 1): each of the
+ * N equal-probability strata of each marginal is hit exactly once) or
+ * u = U_ip (plain), then x = F_p^-1(u). U_ip comes from
  * the Philox stream (seed, p) at position i, so a sample's values depend
  * on (seed, i) only.
  *
