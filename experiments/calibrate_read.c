@@ -66,6 +66,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <xbar/xbar.h>
 
@@ -102,6 +103,7 @@ static const circ circuits[2] = {
 typedef struct options {
   const char *netlists, *out;
   int quiet;
+  int mismatch; /* > 0: the Monte Carlo of the thresholds (see below) */
 } options;
 
 /* One transistor spike train at one current. */
@@ -699,6 +701,213 @@ static void json_circ(const circ *c, const result *r, int last)
   printf("}%s", last ? "" : ",");
 }
 
+/* ---- threshold spread under transistor variation (--mismatch K) ---------- */
+
+/* Pelgrom coefficient of the threshold voltage mismatch, sigma(dVth) =
+ * A_VT / sqrt(W L), and the die-to-die spread of each device type's Vth.
+ * Assumptions, not measurements: A_VT ~ 3.5 mV um is typical of 65 nm bulk
+ * CMOS (the values reported for 65 nm processes lie around 3 to 4 mV um);
+ * 15 mV die to die, independently for NMOS and PMOS (a process corner a
+ * few sigma out is some 50 mV). PTM publishes neither. */
+#define A_VT 3.5e-9 /* V m */
+#define SIGMA_GLOBAL 0.015
+
+/* A copy of the circuit's netlist with `delvto` on every MOSFET: the shared
+ * NMOS and PMOS shifts plus each device's own Pelgrom draw (sample k of
+ * the seed). Returns 0, or -1 with a message. */
+static int write_varied(const options *o, const circ *c, const char *dir,
+                        uint64_t k)
+{
+  char in[1024], out[1024], line[1024];
+  snprintf(in, sizeof in, "%s/%s", o->netlists, c->file);
+  snprintf(out, sizeof out, "%s/%s", dir, c->file);
+  FILE *f = fopen(in, "r"), *g = fopen(out, "w");
+  if (!f || !g) {
+    fprintf(stderr, PROG ": cannot copy %s to %s\n", in, out);
+    if (f)
+      fclose(f);
+    if (g)
+      fclose(g);
+    return -1;
+  }
+  double gn = SIGMA_GLOBAL * xb_rng_normal(7, 0x9100 + k, 0);
+  double gp = SIGMA_GLOBAL * xb_rng_normal(7, 0x9100 + k, 1);
+  uint64_t dev = 2;
+  while (fgets(line, sizeof line, f)) {
+    double w = 0, l = 0;
+    const char *pw = strstr(line, " w="), *pl = strstr(line, " l=");
+    int mos = (line[0] == 'm' || line[0] == 'M') && pw && pl;
+    if (mos) {
+      w = strtod(pw + 3, NULL);
+      l = strtod(pl + 3, NULL);
+      char uw = *(pw + 3 + strspn(pw + 3, "0123456789.e-"));
+      char ul = *(pl + 3 + strspn(pl + 3, "0123456789.e-"));
+      w *= uw == 'u' ? 1e-6 : (uw == 'n' ? 1e-9 : 1);
+      l *= ul == 'u' ? 1e-6 : (ul == 'n' ? 1e-9 : 1);
+    }
+    if (!mos || !(w > 0) || !(l > 0)) {
+      fputs(line, g);
+      continue;
+    }
+    size_t n = strcspn(line, "\r\n");
+    line[n] = 0;
+    int pmos = strstr(line, "pch65") != NULL;
+    double loc = A_VT / sqrt(w * l) * xb_rng_normal(7, 0x9100 + k, dev++);
+    /* delvto shifts |Vth|: positive raises an NMOS threshold and lowers a
+     * PMOS one (more negative), so the PMOS global shift enters with the
+     * sign that raises |Vth| too. */
+    double d = (pmos ? -gp : gn) + (pmos ? -loc : loc);
+    fprintf(g, "%s delvto=%.6g\n", line, d);
+  }
+  fclose(f);
+  return fclose(g) ? -1 : 0;
+}
+
+/* K samples of each circuit's static thresholds under the variation
+ * above; writes models/mc_fig220_<circuit>.ini, the Monte Carlo study of
+ * seed Fig. 2.20 (xbar/mc.h), with the measured mean and sigma of v_th and
+ * v_tl and the 1-pulse current of the calibrated circuit. */
+static int mismatch(xb_spice *sp, const options *o)
+{
+  char dir[] = "/tmp/xbar_mismatch_XXXXXX";
+  if (!mkdtemp(dir)) {
+    perror(PROG ": mkdtemp");
+    return -1;
+  }
+  char lib_in[1024], lib_out[1024];
+  snprintf(lib_in, sizeof lib_in, "%s/ptm65_xbar.lib", o->netlists);
+  snprintf(lib_out, sizeof lib_out, "%s/ptm65_xbar.lib", dir);
+  if (symlink(lib_in, lib_out)) {
+    perror(PROG ": symlink");
+    return -1;
+  }
+  options ov = *o;
+  ov.netlists = dir;
+  const char *tag[2] = {"se", "diff"};
+  int rc = 0;
+  for (int ci = 0; ci < 2 && !rc; ci++) {
+    const circ *c = &circuits[ci];
+    ctx x = {sp, &ov, c, 0};
+    int K = o->mismatch, ok = 0;
+    double s1 = 0, s2 = 0, q1 = 0, q2 = 0, cr = 0;
+    for (int k = 0; k < K && !rc; k++) {
+      double vth, vtl, raw[4];
+      rc = write_varied(o, c, dir, (uint64_t)(ci * 100000 + k));
+      if (!rc && thresholds(&x, c->subckt, VRST - 0.04, VRST + 0.12, &vth,
+                            &vtl, raw)) {
+        /* A sample that does not switch on the ramp is a failed circuit:
+         * counted, not averaged. */
+        fprintf(stderr, PROG ": %s sample %d does not switch\n", c->name, k);
+        continue;
+      }
+      if (rc)
+        break;
+      ok++;
+      s1 += vth;
+      s2 += vtl;
+      q1 += vth * vth;
+      q2 += vtl * vtl;
+      cr += vth * vtl;
+      fprintf(stderr, "\r  %s %3d / %d  v_th %.2f mV  v_tl %.2f mV ",
+              c->name, k + 1, K, 1e3 * vth, 1e3 * vtl);
+    }
+    fprintf(stderr, "\n");
+    if (rc || ok < 3) {
+      rc = -1;
+      break;
+    }
+    double m1 = s1 / ok, m2 = s2 / ok;
+    double sd1 = sqrt(fmax(q1 / ok - m1 * m1, 0) * ok / (ok - 1));
+    double sd2 = sqrt(fmax(q2 / ok - m2 * m2, 0) * ok / (ok - 1));
+    double rho = (cr / ok - m1 * m2) / (sd1 * sd2) * ok / (ok - 1);
+    double sdh = sqrt(fmax(sd1 * sd1 + sd2 * sd2 - 2 * rho * sd1 * sd2, 0));
+    /* The 1-pulse current: the middle of the calibrated circuit's 1-count
+     * interval. */
+    char preset[1024];
+    snprintf(preset, sizeof preset, "%s/models/%s", XB_SOURCE_DIR, c->ini);
+    xb_err e;
+    xb_read *r = xb_read_load(preset, &e);
+    double lo = 0, hi = 0, vth0 = r ? xb_read_params_of(r)->v_th : NAN;
+    for (double I = 0.05e-6; r && I < 5e-6 && !hi; I += 0.005e-6) {
+      int n;
+      if (xb_read_count(r, I, &n, &e))
+        break;
+      if (n == 1 && !lo)
+        lo = I;
+      if (n >= 2)
+        hi = I;
+    }
+    xb_read_free(r);
+    if (!lo || !hi) {
+      fprintf(stderr, PROG ": no 1-pulse current for %s\n", c->name);
+      rc = -1;
+      break;
+    }
+    double I1 = 0.5 * (lo + hi);
+    printf("%-12s %d of %d samples switch: v_th %.2f mV sigma %.2f mV, v_tl "
+           "%.2f mV sigma %.2f mV, correlation %.2f; 1 pulse at %.3g uA "
+           "(%.3g..%.3g)\n",
+           c->name, ok, K, 1e3 * m1, 1e3 * sd1, 1e3 * m2, 1e3 * sd2, rho,
+           1e6 * I1, 1e6 * lo, 1e6 * hi);
+    char path[1100], tmp[1200];
+    snprintf(path, sizeof path, "%s/mc_fig220_%s.ini", o->out, tag[ci]);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+      rc = -1;
+      break;
+    }
+    fprintf(f,
+            "; Seed 000 Fig. 2.20: Monte Carlo of the %s under\n"
+            "; process variation and mismatch (xbar/mc.h study; run with\n"
+            ";   build/experiments/mc_fig220   or   mc_run THIS_FILE).\n"
+            ";\n"
+            "; Written by experiments/calibrate_read --mismatch %d: the\n"
+            "; transistor netlist netlists/%s, every MOSFET given delvto =\n"
+            "; its type's die-to-die shift (sigma %.0f mV) + its own\n"
+            "; Pelgrom mismatch A_VT / sqrt(W L) (A_VT %.1f mV um; both\n"
+            "; assumptions: see calibrate_read.c), %d samples, v_th and v_tl\n"
+            "; measured in ngspice as calibrate_read measures them (slow\n"
+            "; ramps, extrapolated to zero slope). %d of %d samples switched.\n"
+            "; Measured: v_th %.2f mV sigma %.2f mV, v_tl %.2f mV sigma\n"
+            "; %.2f mV, correlation %.3f: the thresholds move together (the\n"
+            "; hysteresis v_th - v_tl varies by %.2f mV only), so the study\n"
+            "; varies the comparator offset, which shifts both: its mean is\n"
+            "; the measured mean of v_th less the preset's, its sigma that of\n"
+            "; v_th. The behavioral circuit is the calibrated preset; the\n"
+            "; input current sits in the middle of its 1-pulse interval\n"
+            "; (%.4g .. %.4g uA), so 1 pulse is correct.\n\n"
+            "[study]\n"
+            "samples  = 1000\n"
+            "seed     = 1\n"
+            "sampling = lhs\n"
+            "output   = ../plots/mc_fig220_%s.csv\n"
+            "model    = read\n"
+            "preset   = %s\n"
+            "current  = %.6g\n\n"
+            "[param offset]\n"
+            "dist  = normal\n"
+            "mean  = %.6g\n"
+            "sigma = %.6g\n",
+            c->title, K, c->file, 1e3 * SIGMA_GLOBAL, A_VT * 1e9, K, ok, K,
+            1e3 * m1, 1e3 * sd1, 1e3 * m2, 1e3 * sd2, rho, 1e3 * sdh, 1e6 * lo,
+            1e6 * hi, tag[ci], c->ini, I1, m1 - vth0, sd1);
+    if (fclose(f) || rename(tmp, path)) {
+      rc = -1;
+      break;
+    }
+    printf("wrote %s\n", path);
+  }
+  char p2[1100];
+  snprintf(p2, sizeof p2, "%s/%s", dir, circuits[1].file);
+  unlink(p2);
+  snprintf(p2, sizeof p2, "%s/%s", dir, circuits[0].file);
+  unlink(p2);
+  unlink(lib_out);
+  rmdir(dir);
+  return rc;
+}
+
 /* ---- main -------------------------------------------------------------- */
 
 static void usage(FILE *f)
@@ -706,6 +915,8 @@ static void usage(FILE *f)
   fprintf(f, "usage: " PROG " [options]\n"
              "  --netlists DIR  netlist folder (default netlists)\n"
              "  --out DIR       where the .ini files go (default models)\n"
+             "  --mismatch K    instead: K samples of each circuit's thresholds\n"
+             "                  under Vth variation -> mc_fig220_*.ini\n"
              "  -h, --help      this text\n");
 }
 
@@ -713,6 +924,7 @@ static int parse(int argc, char **argv, options *o)
 {
   o->netlists = XB_SOURCE_DIR "/netlists";
   o->out = XB_SOURCE_DIR "/models";
+  o->mismatch = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -724,6 +936,9 @@ static int parse(int argc, char **argv, options *o)
       i++;
     } else if (!strcmp(a, "--out") && v) {
       o->out = v;
+      i++;
+    } else if (!strcmp(a, "--mismatch") && v && atoi(v) >= 3) {
+      o->mismatch = atoi(v);
       i++;
     } else {
       fprintf(stderr, PROG ": unexpected or incomplete argument: %s\n", a);
@@ -755,6 +970,11 @@ int main(int argc, char **argv)
     fprintf(stderr, PROG ": %s\n", e.msg);
     xb_spice_free(sp);
     return 1;
+  }
+  if (o.mismatch) {
+    int mrc = mismatch(sp, &o);
+    xb_spice_free(sp);
+    return mrc ? 1 : 0;
   }
   printf(PROG ": behavioral read parameters from the transistor netlists "
          "(ngspice, PTM 65 nm)\n");
