@@ -716,9 +716,10 @@ int xb__learn_hw_update(xb_learner *l, const double *X, size_t b,
   int R = h->wp.r_levels, Zb = h->wp.zbits;
   int *rq = malloc(dim * sizeof(int)), *zq = malloc(m * sizeof(int));
   double *r = malloc(dim * sizeof(double));
-  size_t *nzj = malloc(m * sizeof(size_t));
-  int rc = (!rq || !zq || !r || !nzj) ? xb__err(err, XB_ENOMEM, "write")
-                                      : XB_OK;
+  size_t *nzj = malloc(m * sizeof(size_t)), *rows = malloc(dim * sizeof(size_t));
+  int rc = (!rq || !zq || !r || !nzj || !rows)
+               ? xb__err(err, XB_ENOMEM, "write")
+               : XB_OK;
   const xb_elec_params *el = xb_device_elec(h->dev);
   for (size_t s = 0; !rc && s < b; s++) {
     const double *z = Z + s * m, *x = X + s * dim;
@@ -762,17 +763,35 @@ int xb__learn_hw_update(xb_learner *l, const double *X, size_t b,
         sync_dict(l);
     } else { /* only cells whose r and Z are both non-zero move */
       const double *g = xb_cells_g(h->cells);
-      for (size_t i = 0; !rc && i < dim; i++) {
-        if (!rq[i])
-          continue;
-        for (size_t j = 0; !rc && j < m; j++) {
+      size_t nr = 0, nc = 0;
+      for (size_t i = 0; i < dim; i++)
+        if (rq[i])
+          rows[nr++] = i;
+      for (size_t j = 0; j < m; j++)
+        if (zq[j])
+          nc++;
+      /* The pulsed rows on all threads when there is enough to share:
+       * distinct cells, each with its own noise stream. */
+#pragma omp parallel for schedule(static) if (nr * nc >= 64)
+      for (size_t t = 0; t < nr; t++) {
+        size_t i = rows[t];
+        xb_err e;
+        for (size_t j = 0; j < m; j++) {
           if (!zq[j])
             continue;
           double o = h->ovl[(size_t)(rq[i] + R) * (Zb + 1) + zq[j]];
           double v = o < 0 ? -el->vw_reset : el->vw_set;
-          rc = xb_cells_pulse(h->cells, i * m + j, v, fabs(o), 1, err);
-          if (!rc)
-            sync_cell(l, g, i, j);
+          int prc = xb_cells_pulse(h->cells, i * m + j, v, fabs(o), 1, &e);
+          if (prc) {
+#pragma omp critical(xb_learn_pulse)
+            if (!rc) {
+              rc = prc;
+              if (err)
+                *err = e;
+            }
+            break;
+          }
+          sync_cell(l, g, i, j);
         }
       }
     }
@@ -781,5 +800,6 @@ int xb__learn_hw_update(xb_learner *l, const double *X, size_t b,
   free(zq);
   free(r);
   free(nzj);
+  free(rows);
   return rc;
 }
