@@ -14,6 +14,7 @@ for t in "$build"/tests/test_*; do
   # The rlimit-tagged case (test_edge's out-of-memory) sets an address-space
   # limit that valgrind itself cannot live under.
   CK_FORK=no CK_TIMEOUT_MULTIPLIER=50 CK_EXCLUDE_TAGS=rlimit \
+    OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 \
     valgrind --error-exitcode=9 \
     --leak-check=full --errors-for-leak-kinds=definite \
     --suppressions="$here/valgrind.supp" "$t" > "$log" 2>&1
