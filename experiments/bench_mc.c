@@ -23,13 +23,6 @@
 #define PROG "bench_mc"
 #define SRC XB_SOURCE_DIR
 
-static double now(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
 static char *slurp(const char *path, size_t *n)
 {
   FILE *f = fopen(path, "rb");
@@ -63,11 +56,11 @@ static double timed(const char *path, size_t N, int threads, const char *csv)
   if (S && !xbx_model_setup(&m, s, path, &err) &&
       xb_mc_header(S, xbx_model_outputs(&m), xbx_model_nout(&m), header, sizeof header) > 0 &&
       (o = xb_mc_out_open(csv, header, N, 0, NULL, &err))) {
-    double t0 = now();
+    double t0 = xbx_now();
     int rc = xb_mc_run(S, xbx_model_fn(&m), &m, xbx_model_nout(&m), o, 0, threads, NULL, NULL,
                        &err);
     rc |= xb_mc_out_close(o, &err);
-    t = rc ? -1 : now() - t0;
+    t = rc ? -1 : xbx_now() - t0;
   }
   if (t < 0)
     fprintf(stderr, PROG ": %s: %s\n", path, err.msg);

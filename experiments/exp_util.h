@@ -11,6 +11,8 @@
 
 /* Parse a whole string; 1 on success, 0 on junk or out of [lo, hi]. */
 int xbx_parse_int(const char *s, int lo, int hi, int *out);
+/* Monotonic clock, seconds. */
+double xbx_now(void);
 int xbx_parse_double(const char *s, double lo, double hi, double *out);
 int xbx_parse_u64(const char *s, unsigned long long *out);
 

@@ -36,13 +36,6 @@
 #define SRC XB_SOURCE_DIR
 #define MAXC 16
 
-static double now(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
 typedef struct prog {
   const char *name;
   double t0, last;
@@ -51,7 +44,7 @@ typedef struct prog {
 static int progress(void *user, size_t done, size_t total)
 {
   prog *p = user;
-  double t = now();
+  double t = xbx_now();
   if (t - p->last < 0.5 && done < total)
     return 0;
   p->last = t;
@@ -107,7 +100,7 @@ static int run_study(const char *study, const char *name, const char *csv,
     o = xb_mc_out_open(csv, header, xb_mc_study_samples(S), 0, NULL, &err);
     rc = o ? 0 : -1;
   }
-  prog p = {name, now(), 0};
+  prog p = {name, xbx_now(), 0};
   if (!rc)
     rc = xb_mc_run(S, xbx_model_fn(&m), &m, xbx_model_nout(&m), o, 0, threads, progress, &p,
                    &err);
@@ -172,7 +165,7 @@ int main(int argc, char **argv)
   snprintf(csv_se, sizeof csv_se, "%s/mc_fig220_se.csv", out);
   snprintf(csv_df, sizeof csv_df, "%s/mc_fig220_diff.csv", out);
   size_t h_se[MAXC + 1], h_df[MAXC + 1], n_se = 0, n_df = 0;
-  double i_se = 0, i_df = 0, t0 = now();
+  double i_se = 0, i_df = 0, t0 = xbx_now();
   if (run_study(se, "se", csv_se, samples, threads, h_se, &n_se, &i_se) ||
       run_study(df, "diff", csv_df, samples, threads, h_df, &n_df, &i_df))
     return 1;
@@ -204,6 +197,6 @@ int main(int argc, char **argv)
   printf("{\"experiment\": \"" PROG "\", \"samples_se\": %zu, "
          "\"samples_diff\": %zu, \"correct_se\": %.4f, \"correct_diff\": "
          "%.4f, \"seconds\": %.3g}\n",
-         n_se, n_df, ok_se, ok_df, now() - t0);
+         n_se, n_df, ok_se, ok_df, xbx_now() - t0);
   return 0;
 }

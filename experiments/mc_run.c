@@ -57,13 +57,6 @@
 #define PROG "mc_run"
 #define SRC XB_SOURCE_DIR
 
-static double now(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
 /* ---- progress ------------------------------------------------------------------ */
 
 typedef struct prog {
@@ -80,7 +73,7 @@ static int progress(void *user, size_t done, size_t total)
             p->stop_after);
     raise(SIGKILL);
   }
-  double t = now();
+  double t = xbx_now();
   if (p->quiet || (t - p->last < 0.5 && done < total))
     return 0;
   p->last = t;
@@ -201,11 +194,11 @@ int main(int argc, char **argv)
   if (first_ull == ~0ull)
     goto fail;
   first = (size_t)first_ull;
-  prog pr = {now(), 0, first, (size_t)stop_after, 0};
+  prog pr = {xbx_now(), 0, first, (size_t)stop_after, 0};
   if (!rank && first)
     fprintf(stderr, PROG ": resuming after %zu of %zu samples\n", first, N);
   xb_mc_model_fn fn = xbx_model_fn(&m);
-  double t0 = now();
+  double t0 = xbx_now();
   int run_rc = XB_OK;
   if (nranks == 1) {
     run_rc = xb_mc_run(S, fn, &m, xbx_model_nout(&m), o, first, threads, progress,
@@ -267,7 +260,7 @@ int main(int argc, char **argv)
     }
   }
 #endif
-  double secs = now() - t0;
+  double secs = xbx_now() - t0;
   if (rank) {
     rc = run_rc ? 1 : 0;
     if (run_rc)

@@ -65,13 +65,6 @@
 #define NCONF 5
 #define NCRS 3
 
-static double now(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
 typedef struct data {
   float *x; /* n x 196 */
   int *y;
@@ -303,7 +296,7 @@ int main(int argc, char **argv)
   }
   const int crs[NCRS] = {64, 1024, 0};
   result res[NCONF][NCRS], ref;
-  double t0 = now();
+  double t0 = xbx_now();
   if (train(&tr, &te, NULL, 0, epochs, eta, seed, &ref))
     return 1;
   int fail = 0, done = 0;
@@ -317,7 +310,7 @@ int main(int argc, char **argv)
       {
         done++;
         fprintf(stderr, "\r  " PROG " %2d / %d configurations  %5.0f s ", done,
-                NCONF * NCRS, now() - t0);
+                NCONF * NCRS, xbx_now() - t0);
       }
     }
   fprintf(stderr, "\n");
@@ -358,7 +351,7 @@ int main(int argc, char **argv)
          "\"sat0_6bit_crs1024\": %.4f, \"seconds\": %.3g}\n",
          ref.acc, res[0][1].acc, res[1][0].acc, res[1][1].acc, res[2][1].acc,
          res[3][1].acc, res[0][1].sat0, res[1][1].sat0, res[2][1].sat0,
-         res[3][1].sat0, now() - t0);
+         res[3][1].sat0, xbx_now() - t0);
   free(tr.x);
   free(tr.y);
   free(te.x);

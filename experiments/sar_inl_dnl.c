@@ -40,13 +40,6 @@
 #define PROG "sar_inl_dnl"
 #define SRC XB_SOURCE_DIR
 
-static double now(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
 int main(int argc, char **argv)
 {
   int bits = 8, inst = 400, per = 64;
@@ -98,7 +91,7 @@ int main(int argc, char **argv)
   }
   /* The Monte Carlo. */
   p.sigma_cu = sigma;
-  double t0 = now(), last = 0;
+  double t0 = xbx_now(), last = 0;
   for (int k = 0; k < inst; k++) {
     s = xb_sar_create(&p, 1000 + (uint64_t)k, &err);
     if (!s || xb_sar_code_density(s, per, NULL, dnl, inl, &err)) {
@@ -116,7 +109,7 @@ int main(int argc, char **argv)
       si[c] += inl[c] * inl[c];
       sd[c] += dnl[c] * dnl[c];
     }
-    double t = now();
+    double t = xbx_now();
     if (t - last > 0.5 || k + 1 == inst) {
       last = t;
       fprintf(stderr, "\r  " PROG " %6d / %d instances  ETA %4.0f s ", k + 1,
@@ -171,7 +164,7 @@ int main(int argc, char **argv)
          "\"instances\": %d, \"inl_ratio_mid\": %.4f, \"dnl_ratio_mid\": "
          "%.4f, \"ideal_max_inl\": %g, \"ideal_max_dnl\": %g, \"seconds\": "
          "%.3g}\n",
-         bits, sigma, inst, r_inl, r_dnl, ideal_inl, ideal_dnl, now() - t0);
+         bits, sigma, inst, r_inl, r_dnl, ideal_inl, ideal_dnl, xbx_now() - t0);
   free(dnl);
   free(inl);
   free(d0);
