@@ -11,9 +11,11 @@ for t in "$build"/tests/test_*; do
   [ -x "$t" ] || continue
   name=$(basename "$t")
   log=$(mktemp)
-  # The rlimit-tagged case (test_edge's out-of-memory) sets an address-space
-  # limit that valgrind itself cannot live under.
-  CK_FORK=no CK_TIMEOUT_MULTIPLIER=50 CK_EXCLUDE_TAGS=rlimit \
+  # Left out: the rlimit-tagged case (test_edge's out-of-memory sets an
+  # address-space limit valgrind itself cannot live under) and the
+  # slow-tagged one (test_learn's synthetic recovery: hours under valgrind;
+  # ASan, LSan and UBSan run it in make test).
+  CK_FORK=no CK_TIMEOUT_MULTIPLIER=50 CK_EXCLUDE_TAGS="rlimit slow" \
     OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 \
     valgrind --error-exitcode=9 \
     --leak-check=full --errors-for-leak-kinds=definite \
