@@ -51,13 +51,13 @@ xb_sar *xb_sar_create(const xb_sar_params *p, uint64_t seed, xb_err *err)
   double total = 0;
   for (int k = -1; k < q.bits; k++) {
     uint64_t units = k < 0 ? 1 : (uint64_t)1 << k, first = k < 0 ? 0 : units;
-    double c = 0;
-    for (uint64_t u = 0; u < units; u++) {
-      double e = q.sigma_cu > 0
-                     ? q.sigma_cu * xb_rng_normal(seed, STREAM_CAPS, first + u)
-                     : 0.0;
-      c += q.c_unit * (1.0 + e);
-    }
+    /* c_unit (units + sum of errors): an ideal array is exact binary
+     * multiples of c_unit, so its levels are exactly c v_fs / 2^n. */
+    double esum = 0;
+    if (q.sigma_cu > 0)
+      for (uint64_t u = 0; u < units; u++)
+        esum += q.sigma_cu * xb_rng_normal(seed, STREAM_CAPS, first + u);
+    double c = q.c_unit * ((double)units + esum);
     s->caps[k + 1] = c;
     total += c;
   }
@@ -78,8 +78,10 @@ void xb_sar_caps(const xb_sar *s, double *caps)
 
 double xb_sar_level(const xb_sar *s, uint32_t c)
 {
+  /* Summed from the top bit down, as a conversion builds its trial
+   * levels: the level is bit for bit the one the comparator is given. */
   double v = 0;
-  for (int k = 0; k < s->p.bits; k++)
+  for (int k = s->p.bits - 1; k >= 0; k--)
     if ((c >> k) & 1u)
       v += s->w[k];
   return v;

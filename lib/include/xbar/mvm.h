@@ -16,11 +16,14 @@
  * (noise: comparator rms noise per decision, plus the kT/C noise of the
  * sampled input, sqrt(k T / C_total), once per conversion when ktc = 1).
  * Ideal caps give V_dac(c) = c v_fs / 2^n: the transition into code c lies
- * at c LSB (codes floor(vin / LSB), LSB = v_fs / 2^n). With mismatch the
- * transition into code c is V_dac(c) exactly (the decision of c's lowest
- * set bit), so INL(c) = V_dac(c) / LSB - c has sigma
+ * at c LSB exactly (codes floor(vin / LSB), LSB = v_fs / 2^n). With
+ * mismatch, as long as the DAC stays monotonic (every V_dac(c) above
+ * V_dac(c - 1)), the transition into code c is V_dac(c) exactly (the
+ * decision of c's lowest set bit), so INL(c) = V_dac(c) / LSB - c has sigma
  * sigma_cu sqrt(c (2^n - c) / 2^n) LSB, largest at mid-scale
- * (sigma_cu 2^(n/2 - 1)), and the mid-scale DNL sigma_cu sqrt(2^n - 1).
+ * (sigma_cu 2^(n/2 - 1)), and the mid-scale DNL sigma about
+ * sigma_cu sqrt(2^n - 1). A non-monotonic DAC has missing codes: V_dac(c)
+ * is then only the level tried when bit c is decided, not a transition.
  * Tunable resolution: a conversion at k < n bits resolves only the low k
  * bits, on the low k capacitors: the same LSB over a range 2^(n-k) times
  * smaller (TIMON's reference scaled with the column's range) in k decisions
@@ -104,7 +107,8 @@ void xb_sar_caps(const xb_sar *s, double *caps);
 /* DAC level of code c (0 <= c < 2^n): the transition into code c. */
 double xb_sar_level(const xb_sar *s, uint32_t c);
 
-/* Convert vin at k bits (1 <= k <= n; see tunable resolution above).
+/* Convert vin at k bits (1 <= k <= n, any other k converts at n bits;
+ * see tunable resolution above).
  * `pos` names the conversion in the noise stream (any value; the same pos
  * gives the same noise), ignored when the ADC is noiseless. Returns the
  * code (0 .. 2^k - 1). */
