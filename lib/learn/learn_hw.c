@@ -48,6 +48,7 @@ struct xb_hw {
   xb_cells *cells;
   xb_array *arr;       /* fidelity 2 */
   double gmin, gmax, v_read, v_reset;
+  double g0, gw;       /* D = (G - g0) / gw: g0 = Gmin, gw = Gmax - Gmin */
   double v_cap;        /* largest read drive: below half the write voltage */
   double ithr[8];      /* ithr[k]: smallest current giving k spikes */
   double iest[8];      /* current estimate for k spikes */
@@ -87,7 +88,7 @@ static void sync_cell(xb_learner *l, const double *g, size_t i, size_t j)
 {
   struct xb_hw *h = l->hw;
   size_t m = (size_t)l->p.atoms, k = i * m + j;
-  double d = (g[k] - h->gmin) / (h->gmax - h->gmin);
+  double d = (g[k] - h->g0) / h->gw;
   l->D[k] = d < 0 ? 0 : (d > 1 ? 1 : d);
   h->gt[k] = (float)g[k];
   h->gtp[i * h->mpad + j] = (float)g[k];
@@ -126,6 +127,8 @@ int xb_learner_attach(xb_learner *l, const xb_device *d, const xb_read *r,
     rc = h->cells ? XB_OK : (err ? err->code : XB_ENOMEM);
   }
   xb_device_bounds(d, &h->gmin, &h->gmax);
+  h->g0 = h->gmin;
+  h->gw = h->gmax - h->g0;
   h->v_reset = xb_read_params_of(r)->v_reset;
   if (!rc) {
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
@@ -143,8 +146,7 @@ int xb_learner_attach(xb_learner *l, const xb_device *d, const xb_read *r,
   }
   /* Program the dictionary. */
   for (size_t k = 0; !rc && k < dim * m; k++)
-    rc = xb_cells_set_g(h->cells, k,
-                        h->gmin + (h->gmax - h->gmin) * l->D[k], err);
+    rc = xb_cells_set_g(h->cells, k, h->g0 + h->gw * l->D[k], err);
   /* Read scale (per driven line; see read_product): one cell at
    * mid-range conductance gives 6.5 spikes' worth of current. */
   const xb_read_params *rp = xb_read_params_of(r);
@@ -311,7 +313,7 @@ static void count_add(const struct xb_hw *h, const float *restrict cu,
     t[k] = (float)h->ithr[k];
     step[k] = (float)(h->iest[k] - h->iest[k - 1]);
   }
-  const float iv = 1.0f / v, off = (float)h->gmin * net;
+  const float iv = 1.0f / v, off = (float)h->g0 * net;
   for (size_t k = 0; k < n; k++) {
     float c = v * cu[k], a = c < 0 ? -c : c, iq = 0;
     for (int j = 1; j < 8; j++)
@@ -472,7 +474,7 @@ static void read_one(const struct xb_hw *h, const float *rows, size_t npad,
     plane_lists(q, nin, npad, w, np, nn);
   float *restrict cur = w->cur, *restrict acc = w->cur + npad;
   memset(acc, 0, npad * sizeof(float));
-  const float scale0 = (float)(1.0 / (h->gmax - h->gmin));
+  const float scale0 = (float)(1.0 / h->gw);
   for (int b = 0; b < 4; b++) {
     size_t ones = np[b] + nn[b];
     if (!ones)
@@ -527,7 +529,7 @@ static int read_product(xb_learner *l, int in_axis, const int *q, size_t b,
       for (size_t k = 0; k < nin; k++)
         net += pl[k];
       count_add(h, h->cur + s * nout, nout, (float)vs[s], net,
-                (float)((double)(1 << bit) / (h->gmax - h->gmin)),
+                (float)((double)(1 << bit) / h->gw),
                 acc + s * nout);
     }
   }
@@ -706,80 +708,142 @@ int xb__learn_hw_encode(xb_learner *l, const double *X, size_t b, double *Z,
   return rc;
 }
 
+/* Write levels of one patch's codes (zq, m entries) for write number
+ * `write`: Z dithered like r (below), from its own stream, so that codes
+ * below half a Z level still move the cells on average. Also the list of
+ * the patch's non-zero codes (nzj, count returned). */
+static size_t z_levels(const xb_learner *l, const double *z, uint64_t write,
+                       int *zq, size_t *nzj)
+{
+  const struct xb_hw *h = l->hw;
+  size_t m = (size_t)l->p.atoms, nz = 0, blocks = (m + 3) / 4;
+  int Zb = h->wp.zbits;
+  uint32_t u4[4];
+  for (size_t j = 0; j < m; j++) {
+    double sz = z[j] * h->s_z;
+    long v;
+    if (z[j] != 0)
+      nzj[nz++] = j;
+    if (l->p.dither && j % 4 == 0)
+      xb_rng_words(l->seed, 0xd18ull, write * blocks + j / 4, u4);
+    if (l->p.dither && z[j] > 0) {
+      v = (long)floor(sz + ((double)u4[j % 4] + 0.5) * 0x1p-32);
+    } else {
+      v = lround(sz);
+    }
+    zq[j] = (int)(v > Zb ? Zb : (v < 0 ? 0 : v));
+  }
+  return nz;
+}
+
+/* Write levels rq[0 .. 4) of the rows 4 blk .. 4 blk + 3 (those below dim)
+ * for write number `write`: the residual r_i = D_i z - x_i with row i as the
+ * cells hold it now (z sparse: its nz non-zero entries nzj), scaled and
+ * rounded. Updates smaller than one write level are common (a level moves
+ * a cell by about 1/levels of its range); dithering keeps their mean. One
+ * Philox block gives the dither of the four rows (32 bits each). A row's
+ * residual and level depend on that row alone, so rows can be written
+ * independently. */
+static void r_levels(const xb_learner *l, size_t blk, const double *x,
+                     const double *z, const size_t *nzj, size_t nz,
+                     uint64_t write, int *rq)
+{
+  const struct xb_hw *h = l->hw;
+  size_t dim = (size_t)l->dim, m = (size_t)l->p.atoms;
+  int R = h->wp.r_levels;
+  uint32_t u4[4] = {0, 0, 0, 0};
+  if (l->p.dither)
+    xb_rng_words(l->seed, 0xd17ull, write * ((dim + 3) / 4) + blk, u4);
+  for (size_t k = 0; k < 4; k++) {
+    size_t i = 4 * blk + k;
+    rq[k] = 0;
+    if (i >= dim)
+      continue;
+    const double *Di = l->D + i * m;
+    double acc = -x[i];
+    for (size_t t = 0; t < nz; t++)
+      acc += Di[nzj[t]] * z[nzj[t]];
+    double sr = acc * h->s_r;
+    long v = l->p.dither
+                 ? (long)floor(sr + ((double)u4[k] + 0.5) * 0x1p-32)
+                 : lround(sr);
+    rq[k] = (int)(v > R ? R : (v < -R ? -R : v));
+  }
+}
+
+/* Fidelity 2: each patch's write through the network, in order. */
+static int update_circuit(xb_learner *l, const double *X, size_t b,
+                          const double *Z, xb_err *err)
+{
+  struct xb_hw *h = l->hw;
+  size_t dim = (size_t)l->dim, m = (size_t)l->p.atoms;
+  int *rq = malloc((dim + 3) * sizeof(int)), *zq = malloc(m * sizeof(int));
+  size_t *nzj = malloc(m * sizeof(size_t));
+  int rc = (!rq || !zq || !nzj) ? xb__err(err, XB_ENOMEM, "write") : XB_OK;
+  for (size_t s = 0; !rc && s < b; s++) {
+    const double *z = Z + s * m, *x = X + s * dim;
+    size_t nz = z_levels(l, z, h->writes, zq, nzj);
+    for (size_t blk = 0; blk < (dim + 3) / 4; blk++)
+      r_levels(l, blk, x, z, nzj, nz, h->writes, rq + 4 * blk);
+    h->writes++;
+    rc = xb_write_parallel(h->arr, h->cells, &h->wp, rq, zq, NULL, err);
+    if (!rc)
+      sync_dict(l);
+  }
+  free(rq);
+  free(zq);
+  free(nzj);
+  return rc;
+}
+
+/* Fidelity 1: each cell whose r and Z levels are both non-zero gets one
+ * pulse of its overlap time through the device model. Row blocks go to
+ * the threads, each through all the batch's patches in order: a row's
+ * writes depend on that row alone, and every cell has its own noise
+ * stream, so the result is the patch-by-patch one on any thread count. */
 int xb__learn_hw_update(xb_learner *l, const double *X, size_t b,
                         const double *Z, xb_err *err)
 {
   struct xb_hw *h = l->hw;
   if (!h)
     return xb__err(err, XB_ESTATE, "no array attached");
+  if (h->arr)
+    return update_circuit(l, X, b, Z, err);
   size_t dim = (size_t)l->dim, m = (size_t)l->p.atoms;
   int R = h->wp.r_levels, Zb = h->wp.zbits;
-  int *rq = malloc(dim * sizeof(int)), *zq = malloc(m * sizeof(int));
-  double *r = malloc(dim * sizeof(double));
-  size_t *nzj = malloc(m * sizeof(size_t)), *rows = malloc(dim * sizeof(size_t));
-  int rc = (!rq || !zq || !r || !nzj || !rows)
-               ? xb__err(err, XB_ENOMEM, "write")
-               : XB_OK;
+  int *zq = malloc(b * m * sizeof(int));
+  size_t *nzj = malloc(b * m * sizeof(size_t)), *nz = malloc(b * sizeof(size_t));
+  if (!zq || !nzj || !nz) {
+    free(zq);
+    free(nzj);
+    free(nz);
+    return xb__err(err, XB_ENOMEM, "write levels of a batch");
+  }
+  for (size_t s = 0; s < b; s++)
+    nz[s] = z_levels(l, Z + s * m, h->writes + s, zq + s * m, nzj + s * m);
   const xb_elec_params *el = xb_device_elec(h->dev);
-  for (size_t s = 0; !rc && s < b; s++) {
-    const double *z = Z + s * m, *x = X + s * dim;
-    /* Residual with the dictionary the cells hold now (z is sparse). */
-    size_t nz = 0;
-    for (size_t j = 0; j < m; j++)
-      if (z[j] != 0)
-        nzj[nz++] = j;
-    for (size_t i = 0; i < dim; i++) {
-      const double *Di = l->D + i * m;
-      double acc = -x[i];
-      for (size_t t = 0; t < nz; t++)
-        acc += Di[nzj[t]] * z[nzj[t]];
-      r[i] = acc;
-    }
-    /* Updates smaller than one write level are common (a level moves a
-     * cell by about 1/levels of its range); dithering keeps their mean.
-     * One Philox block gives the dither of four rows (32 bits each). */
-    uint32_t u4[4];
-    uint64_t blocks = (dim + 3) / 4;
-    for (size_t i = 0; i < dim; i++) {
-      double sr = r[i] * h->s_r;
-      long v;
-      if (l->p.dither) {
-        if (i % 4 == 0)
-          xb_rng_words(l->seed, 0xd17ull, h->writes * blocks + i / 4, u4);
-        v = (long)floor(sr + ((double)u4[i % 4] + 0.5) * 0x1p-32);
-      } else {
-        v = lround(sr);
-      }
-      rq[i] = (int)(v > R ? R : (v < -R ? -R : v));
-    }
-    h->writes++;
-    for (size_t j = 0; j < m; j++) {
-      long v = lround(z[j] * h->s_z);
-      zq[j] = (int)(v > Zb ? Zb : (v < 0 ? 0 : v));
-    }
-    if (h->arr) {
-      rc = xb_write_parallel(h->arr, h->cells, &h->wp, rq, zq, NULL, err);
-      if (!rc)
-        sync_dict(l);
-    } else { /* only cells whose r and Z are both non-zero move */
-      const double *g = xb_cells_g(h->cells);
-      size_t nr = 0, nc = 0;
-      for (size_t i = 0; i < dim; i++)
-        if (rq[i])
-          rows[nr++] = i;
-      for (size_t j = 0; j < m; j++)
-        if (zq[j])
-          nc++;
-      /* The pulsed rows on all threads when there is enough to share:
-       * distinct cells, each with its own noise stream. */
-#pragma omp parallel for schedule(static) if (nr * nc >= 64)
-      for (size_t t = 0; t < nr; t++) {
-        size_t i = rows[t];
-        xb_err e;
-        for (size_t j = 0; j < m; j++) {
-          if (!zq[j])
+  const double *g = xb_cells_g(h->cells);
+  size_t nblk = (dim + 3) / 4;
+  int rc = XB_OK;
+#pragma omp parallel for schedule(dynamic, 1) if (nblk > 1)
+  for (size_t blk = 0; blk < nblk; blk++) {
+    int rq[4], failed = 0;
+    xb_err e;
+    for (size_t s = 0; s < b && !failed; s++) {
+      const size_t *nzs = nzj + s * m;
+      const int *zqs = zq + s * m;
+      r_levels(l, blk, X + s * dim, Z + s * m, nzs, nz[s], h->writes + s,
+               rq);
+      for (size_t k = 0; k < 4 && !failed; k++) {
+        size_t i = 4 * blk + k;
+        if (!rq[k])
+          continue;
+        const double *o_r = h->ovl + (size_t)(rq[k] + R) * (Zb + 1);
+        for (size_t t = 0; t < nz[s]; t++) {
+          size_t j = nzs[t];
+          if (!zqs[j])
             continue;
-          double o = h->ovl[(size_t)(rq[i] + R) * (Zb + 1) + zq[j]];
+          double o = o_r[zqs[j]];
           double v = o < 0 ? -el->vw_reset : el->vw_set;
           int prc = xb_cells_pulse(h->cells, i * m + j, v, fabs(o), 1, &e);
           if (prc) {
@@ -789,6 +853,7 @@ int xb__learn_hw_update(xb_learner *l, const double *X, size_t b,
               if (err)
                 *err = e;
             }
+            failed = 1;
             break;
           }
           sync_cell(l, g, i, j);
@@ -796,10 +861,9 @@ int xb__learn_hw_update(xb_learner *l, const double *X, size_t b,
       }
     }
   }
-  free(rq);
+  h->writes += b;
   free(zq);
-  free(r);
   free(nzj);
-  free(rows);
+  free(nz);
   return rc;
 }

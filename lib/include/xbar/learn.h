@@ -19,8 +19,8 @@
  *                 converted by the integrate-and-fire circuit (spike count,
  *                 3-bit encoder), shift-and-add; the write is the overlap
  *                 write of quantized r and Z (16 levels each, 4
- *                 repetitions) through the device model with its
- *                 nonlinearity and variation;
+ *                 repetitions; dithered unless dither = 0) through the
+ *                 device model with its nonlinearity and variation;
  *   2 circuit     as 1, and every read is a DC solve of the array with its
  *                 wire parasitics, every write the parallel overlap write
  *                 through the network (xb_write_parallel).
@@ -61,7 +61,7 @@ extern "C" {
   X(double, v_read, "V", 0.0, 0.0, 100.0,                                     \
     "read drive x driven lines (capped at 0.45 Vw); 0: 6.5 spikes per cell") \
   X(int, dither, "1", 1, 0, 1,                                                \
-    "write: 1 stochastic rounding of r to its levels, 0 nearest level")
+    "write: 1 stochastic rounding of r and Z to their levels, 0 nearest")
 
 typedef struct xb_learn_params {
   XB_PARAM_STRUCT(XB_LEARN_PARAMS)
