@@ -8,22 +8,29 @@
  *    held-out from [8000, 10000). Without the cache: the synthetic
  *    ground-truth task (xb_synth), and the run says so.
  * 2. The same initial dictionary (atoms cut from random training patches)
- *    is learned at three fidelities: ideal (double precision, FISTA),
- *    behavioral (4-bit bit-serial reads through the integrate-and-fire
- *    circuit, overlap writes through the PCMO device model,
- *    models/pcmo_parca.ini + models/parca_write.ini), and circuit (every
- *    read a DC solve of the 100 x atoms array with its wires, every write
- *    the parallel write through the network) on a short run continuing
- *    from the behavioral dictionary.
+ *    is learned at three fidelities: ideal (float, FISTA), behavioral
+ *    (PARCA's loop: 100 ISTA iterations of 4-bit bit-serial reads through
+ *    the integrate-and-fire circuit, one overlap write per patch through
+ *    the device model, models/pcmo_parca.ini + models/parca_write.ini),
+ *    and circuit (every read a DC solve of the 100 x atoms array with its
+ *    wires, every write the parallel write through the network) on a short
+ *    run continuing from the behavioral dictionary.
+ *    The behavioral run is repeated on the same cell with PCMO's
+ *    nonlinearity labels scaled by 0, 0.1, 0.25, 0.5 (0: a straight pulse
+ *    response), and every learned dictionary is read back through the
+ *    behavioral path twice: with the loop's own ISTA and with FISTA, as
+ *    the ideal run is evaluated.
  * 3. Outputs in <out>: parca_dict.png (initial and learned dictionaries,
- *    Fig. 2.21), parca_metrics.csv (held-out relative error, PSNR, mean
+ *    Fig. 2.21), parca_nl.png / .csv (held-out error against the
+ *    nonlinearity), parca_metrics.csv (held-out relative error, PSNR, mean
  *    L0, speed per fidelity), parca_cost.csv (time and energy per patch in
  *    the style of Table 2.2, from the circuit parameters), a progress line
  *    on stderr, and a final JSON line.
  *
  * usage: parca_demo [--train N] [--test N] [--epochs E] [--beh-train N]
- *                   [--circuit N] [--circuit-test N] [--out DIR] [--seed S]
- *                   [--synthetic]
+ *                   [--beh-epochs E] [--circuit N] [--circuit-test N]
+ *                   [--out DIR] [--seed S] [--lambda L] [--eta E]
+ *                   [--eta-hw E] [--synthetic]
  */
 #include <math.h>
 #include <stdio.h>
@@ -123,20 +130,59 @@ typedef struct result {
   double seconds;
 } result;
 
+/* The behavioral runs: PCMO's nonlinearity scaled by f (0: the linear
+ * response, 1: the seed's cell). */
+#define NNL 5
+static const double nl_f[NNL] = {0, 0.1, 0.25, 0.5, 1};
+
+typedef struct beh_run {
+  double f;
+  const xb_device *dev;
+  xb_device *own; /* the scaled devices */
+  xb_learner *l;
+  xb_learn_eval ista, fista; /* held out, read back both ways */
+  size_t trained;
+  double seconds;
+} beh_run;
+
+/* A learned dictionary D programmed into fresh cells of d and coded
+ * through the behavioral read path with FISTA (z_full 0.5: the codes of
+ * the momentum point stay small), as the ideal run is evaluated. */
+static int fista_read(const double *D, int dim, const xb_learn_params *pb,
+                      const xb_device *d, const xb_read *rd,
+                      const xb_write_params *wp, const xb_patches *te,
+                      uint64_t seed, xb_learn_eval *out, xb_err *err)
+{
+  xb_learn_params p = *pb;
+  p.fista = 1;
+  p.z_full = 0.5;
+  xb_learner *l = xb_learner_create(dim, &p, D, seed, err);
+  int rc = l ? xb_learner_attach(l, d, rd, wp, NULL, err)
+             : (err ? err->code : XB_ENOMEM);
+  if (!rc)
+    rc = xb_learner_evaluate(l, te->x, te->n, out, err);
+  xb_learner_free(l);
+  return rc;
+}
+
 static void usage(void)
 {
   printf("usage: parca_demo [--train N] [--test N] [--epochs E] "
          "[--beh-train N] [--beh-epochs E]\n"
          "                  [--circuit N] [--circuit-test N] [--out DIR] "
-         "[--seed S] [--synthetic]\n");
+         "[--seed S] [--lambda L] [--eta E] [--eta-hw E] [--synthetic]\n"
+         "  --eta: the ideal run's learning rate, --eta-hw: the behavioral "
+         "and circuit runs'\n");
 }
 
 int main(int argc, char **argv)
 {
   /* lambda 0.21, eta 0.08, 8 epochs: held-out error <= 0.22 at mean L0 <=
-   * 15 for the ideal learner (tuned on the training split). */
-  opts o = {50000, 5000, 8, 20000, 2, 10, 40, SRC "/plots", 1, 0,
-            0.21, 0.08, 0.03};
+   * 15 for the ideal learner (tuned on the training split). Behavioral:
+   * eta 0.1 over 12 passes of 25,000 patches (the linear-response cell's
+   * error still falls slowly there; PCMO's stopped after the first). */
+  opts o = {50000, 5000, 8, 25000, 12, 10, 40, SRC "/plots", 1, 0,
+            0.21, 0.08, 0.1};
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
     int ok = 1, val = 0;
@@ -156,6 +202,8 @@ int main(int argc, char **argv)
       ok = xbx_parse_double(v, 0, 100, &o.lambda);
     else if (!strcmp(a, "--eta"))
       ok = xbx_parse_double(v, 0, 100, &o.eta);
+    else if (!strcmp(a, "--eta-hw"))
+      ok = xbx_parse_double(v, 0, 100, &o.eta_hw);
     else if ((ok = xbx_parse_int(v, 0, 10000000, &val))) {
       if (!strcmp(a, "--train"))
         o.train = val;
@@ -184,8 +232,10 @@ int main(int argc, char **argv)
 
   xb_err err;
   int rc = 1;
-  xb_learner *li = NULL, *lb = NULL, *lc = NULL, *ll = NULL, *lr = NULL;
+  xb_learner *li = NULL, *lc = NULL, *lr = NULL;
   xb_device *dlin = NULL;
+  beh_run runs[NNL];
+  memset(runs, 0, sizeof runs);
   double *D0 = NULL, *Dbeh = NULL;
   xb_device *dev = NULL;
   xb_read *rd = NULL;
@@ -265,8 +315,7 @@ int main(int argc, char **argv)
   if (!dev || !rd)
     goto fail;
   {
-    /* The same device with a straight pulse response: separates the
-     * quantization of reads and writes from the device's nonlinearity. */
+    /* The same cell with a straight pulse response (nonlinearity 0). */
     const xb_exp_params *ep = xb_device_params(dev);
     xb_linear_params lin;
     xb_param_defaults(&xb_linear_param_set, &lin);
@@ -279,12 +328,10 @@ int main(int argc, char **argv)
       goto fail;
   }
 
-  result res[5] = {{"ideal", {0, 0, 0}, 0, 0},
-                   {"behavioral", {0, 0, 0}, 0, 0},
+  result res[3] = {{"ideal", {0, 0, 0}, 0, 0},
                    {"circuit", {0, 0, 0}, 0, 0},
-                   {"beh. linear device", {0, 0, 0}, 0, 0},
                    {"beh. read, ideal D", {0, 0, 0}, 0, 0}};
-  xb_learn_eval ev0;
+  xb_learn_eval ev0, ev_rf = {0, 0, 0};
   char path[1024];
 
   /* Ideal: FISTA, mini-batches of 64. */
@@ -298,36 +345,56 @@ int main(int argc, char **argv)
     goto fail;
   res[0].trained = tr->n * (size_t)o.epochs;
 
-  /* Behavioral: ISTA as the hardware runs it, per-patch writes. */
+  /* Behavioral: the PARCA loop as the hardware runs it (100 ISTA
+   * iterations through the read circuits, one overlap write per patch),
+   * on the seed's PCMO cell and on the same cell with its nonlinearity
+   * scaled down (NL labels times f; f = 0 is the straight response). */
   xb_learn_params pb = lp;
   pb.fidelity = 1;
   pb.batch = 256;
   pb.eta = o.eta_hw;
   size_t nb = (size_t)o.beh_train < tr->n ? (size_t)o.beh_train : tr->n;
-  lb = xb_learner_create(dim, &pb, D0, o.seed, &err);
-  if (!lb || xb_learner_attach(lb, dev, rd, &wp, NULL, &err) ||
-      train(lb, tr, nb, o.beh_epochs, "behavioral", &res[1].seconds, &err) ||
-      xb_learner_evaluate(lb, te->x, te->n, &res[1].ev, &err))
-    goto fail;
-  res[1].trained = nb * (size_t)o.beh_epochs;
-  memcpy(Dbeh, xb_learner_dict(lb), (size_t)dim * m * sizeof(double));
-  ll = xb_learner_create(dim, &pb, D0, o.seed, &err);
-  if (!ll || xb_learner_attach(ll, dlin, rd, &wp, NULL, &err) ||
-      train(ll, tr, nb, o.beh_epochs, "beh-linear", &res[3].seconds, &err) ||
-      xb_learner_evaluate(ll, te->x, te->n, &res[3].ev, &err))
-    goto fail;
-  res[3].trained = nb * (size_t)o.beh_epochs;
+  for (int k = 0; k < NNL; k++) {
+    beh_run *br = &runs[k];
+    br->f = nl_f[k];
+    br->dev = br->f == 0 ? dlin : (br->f == 1 ? dev : NULL);
+    if (!br->dev) {
+      xb_exp_params ep = *(const xb_exp_params *)xb_device_params(dev);
+      ep.nl_ltp *= br->f;
+      ep.nl_ltd *= br->f;
+      ep.a_ltp = ep.a_ltd = 0; /* derived from the labels */
+      br->own = xb_device_create(xb_device_exp, &ep, NULL,
+                                 xb_device_elec(dev),
+                                 xb_device_variation(dev), &err);
+      if (!br->own)
+        goto fail;
+      br->dev = br->own;
+    }
+    char name[64];
+    snprintf(name, sizeof name, "beh NL x%.2g", br->f);
+    br->l = xb_learner_create(dim, &pb, D0, o.seed, &err);
+    if (!br->l || xb_learner_attach(br->l, br->dev, rd, &wp, NULL, &err) ||
+        train(br->l, tr, nb, o.beh_epochs, name, &br->seconds, &err) ||
+        xb_learner_evaluate(br->l, te->x, te->n, &br->ista, &err) ||
+        fista_read(xb_learner_dict(br->l), dim, &pb, br->dev, rd, &wp,
+                   te, o.seed, &br->fista, &err))
+      goto fail;
+    br->trained = nb * (size_t)o.beh_epochs;
+  }
+  beh_run *pcmo = &runs[NNL - 1], *linr = &runs[0];
+  memcpy(Dbeh, xb_learner_dict(pcmo->l), (size_t)dim * m * sizeof(double));
   /* The behavioral read path alone: the ideal run's dictionary programmed
-   * into the PCMO cells and coded through the read circuits, no learning.
-   * What is left between this and "behavioral" is the writes' doing. */
+   * into the PCMO cells and coded through the read circuits, no learning. */
   lr = xb_learner_create(dim, &pb, xb_learner_dict(li), o.seed, &err);
   if (!lr || xb_learner_attach(lr, dev, rd, &wp, NULL, &err) ||
-      xb_learner_evaluate(lr, te->x, te->n, &res[4].ev, &err))
+      xb_learner_evaluate(lr, te->x, te->n, &res[2].ev, &err) ||
+      fista_read(xb_learner_dict(li), dim, &pb, dev, rd, &wp, te, o.seed,
+                 &ev_rf, &err))
     goto fail;
 
-  /* Circuit: continue from the behavioral dictionary for a few patches,
-   * every read and write through the array network; evaluated on a small
-   * held-out subset, next to the other two on the same subset. */
+  /* Circuit: continue from the PCMO behavioral dictionary for a few
+   * patches, every read and write through the array network; evaluated on
+   * a small held-out subset, next to the other two on the same subset. */
   xb_learn_params pc = pb;
   pc.fidelity = 2;
   pc.batch = 1;
@@ -336,58 +403,98 @@ int main(int argc, char **argv)
   if (o.circuit > 0 && nct > 0) {
     lc = xb_learner_create(dim, &pc, Dbeh, o.seed, &err);
     if (!lc || xb_learner_attach(lc, dev, rd, &wp, NULL, &err) ||
-        train(lc, tr, (size_t)o.circuit, 1, "circuit", &res[2].seconds,
+        train(lc, tr, (size_t)o.circuit, 1, "circuit", &res[1].seconds,
               &err) ||
         xb_learner_evaluate(lc, te->x, nct, &sub[2], &err) ||
         xb_learner_evaluate(li, te->x, nct, &sub[0], &err) ||
-        xb_learner_evaluate(lb, te->x, nct, &sub[1], &err))
+        xb_learner_evaluate(pcmo->l, te->x, nct, &sub[1], &err))
       goto fail;
-    res[2].trained = (size_t)o.circuit;
-    res[2].ev = sub[2];
+    res[1].trained = (size_t)o.circuit;
+    res[1].ev = sub[2];
   }
 
   /* ---- outputs ---- */
-  printf("\nheld-out (%zu patches)  rel. error   PSNR (dB)   mean L0   "
-         "train patches/s\n", te->n);
-  printf("  initial dictionary    %8.4f    %8.2f    %6.2f\n", ev0.rel_err,
+  double e_id = res[0].ev.rel_err;
+  printf("\nheld-out (%zu patches)    rel. error   PSNR (dB)   mean L0   "
+         "x ideal   train patches/s\n", te->n);
+  printf("  initial dictionary      %8.4f    %8.2f    %6.2f\n", ev0.rel_err,
          ev0.psnr, ev0.mean_l0);
-  for (int k = 0; k < 5; k++) {
-    if (k == 2)
-      continue;
-    printf("  %-20s  %8.4f    %8.2f    %6.2f", res[k].name,
-           res[k].ev.rel_err, res[k].ev.psnr, res[k].ev.mean_l0);
-    if (res[k].trained)
-      printf("    %10.0f", res[k].trained / res[k].seconds);
-    printf("\n");
+  printf("  ideal (FISTA)           %8.4f    %8.2f    %6.2f    %6.3f    "
+         "%10.0f\n", e_id, res[0].ev.psnr, res[0].ev.mean_l0, 1.0,
+         res[0].trained / res[0].seconds);
+  printf("  behavioral, learned with the PARCA loop; read back with ISTA / "
+         "FISTA:\n");
+  for (int k = 0; k < NNL; k++) {
+    const beh_run *br = &runs[k];
+    char name[64];
+    if (br->f == 1)
+      snprintf(name, sizeof name, "PCMO (NL %.2f/%.2f)", 3.68, -6.76);
+    else if (br->f == 0)
+      snprintf(name, sizeof name, "linear response");
+    else
+      snprintf(name, sizeof name, "PCMO NL x %.2f", br->f);
+    printf("  %-22s  %6.4f / %6.4f  %5.2f   %5.2f    %6.3f    %10.0f\n",
+           name, br->ista.rel_err, br->fista.rel_err, br->fista.psnr,
+           br->fista.mean_l0, br->fista.rel_err / e_id,
+           br->trained / br->seconds);
   }
-  printf("  (behavioral: PCMO pulse response, models/pcmo_parca.ini; beh. "
-         "linear device: the same with a straight response;\n"
-         "   beh. read, ideal D: the ideal dictionary programmed and read "
-         "through the behavioral path, not learned)\n");
+  printf("  ideal D read through the PCMO behavioral path: %.4f / %.4f "
+         "(no learning: the read circuits alone)\n", res[2].ev.rel_err,
+         ev_rf.rel_err);
   if (lc)
-    printf("  on %zu held-out patches: ideal %.4f, behavioral %.4f, "
+    printf("  on %zu held-out patches: ideal %.4f, behavioral PCMO %.4f, "
            "circuit %.4f (after %d circuit patches, %.1f s)\n",
            nct, sub[0].rel_err, sub[1].rel_err, sub[2].rel_err, o.circuit,
-           res[2].seconds);
+           res[1].seconds);
+  double f_pass = -1; /* largest scale of PCMO's nonlinearity within 1.25x */
+  for (int k = 0; k < NNL; k++)
+    if (runs[k].fista.rel_err <= 1.25 * e_id)
+      f_pass = runs[k].f;
+  if (f_pass < 0)
+    printf("  within 1.25x of ideal (%.4f): none of the cells\n", 1.25 * e_id);
+  else if (f_pass == 0)
+    printf("  within 1.25x of ideal (%.4f): only the linear-response cell; "
+           "the seed's PCMO is %.2fx\n", 1.25 * e_id,
+           pcmo->fista.rel_err / e_id);
+  else
+    printf("  within 1.25x of ideal (%.4f): cells up to PCMO's nonlinearity "
+           "x %.2g (LTP %.2f / LTD %.2f); the seed's PCMO is %.2fx\n",
+           1.25 * e_id, f_pass, 3.68 * f_pass, -6.76 * f_pass,
+           pcmo->fista.rel_err / e_id);
+
   snprintf(path, sizeof path, "%s/parca_metrics.csv", o.out);
   xbx_file *f = xbx_file_open(path);
   if (!f)
     goto fail;
-  fprintf(f->fp, "# %s; held-out rel. error ||X - Z D^T||/||X||\n", data);
-  fprintf(f->fp, "fidelity,trained_patches,test_patches,rel_err,psnr_db,"
-                 "mean_l0,train_pps\n");
-  fprintf(f->fp, "initial,0,%zu,%.6f,%.4f,%.4f,\n", te->n, ev0.rel_err,
-          ev0.psnr, ev0.mean_l0);
-  for (int k = 0; k < 5; k++) {
-    if (k == 2 && !lc)
-      continue;
-    fprintf(f->fp, "%s,%zu,%zu,%.6f,%.4f,%.4f,", res[k].name,
-            res[k].trained, k == 2 ? nct : te->n, res[k].ev.rel_err,
-            res[k].ev.psnr, res[k].ev.mean_l0);
-    if (res[k].trained)
-      fprintf(f->fp, "%.2f", res[k].trained / res[k].seconds);
-    fprintf(f->fp, "\n");
-  }
+  fprintf(f->fp, "# %s; held-out rel. error ||X - Z D^T||/||X||; nl_scale: "
+                 "PCMO's nonlinearity labels (3.68/-6.76) times this\n",
+          data);
+  fprintf(f->fp, "fidelity,device,nl_scale,read,trained_patches,"
+                 "test_patches,rel_err,psnr_db,mean_l0,train_pps\n");
+  fprintf(f->fp, "initial,,,fista,0,%zu,%.6f,%.4f,%.4f,\n", te->n,
+          ev0.rel_err, ev0.psnr, ev0.mean_l0);
+  fprintf(f->fp, "ideal,,,fista,%zu,%zu,%.6f,%.4f,%.4f,%.2f\n",
+          res[0].trained, te->n, e_id, res[0].ev.psnr, res[0].ev.mean_l0,
+          res[0].trained / res[0].seconds);
+  for (int k = 0; k < NNL; k++)
+    for (int r = 0; r < 2; r++) {
+      const beh_run *br = &runs[k];
+      const xb_learn_eval *ev = r ? &br->fista : &br->ista;
+      fprintf(f->fp, "behavioral,%s,%.3f,%s,%zu,%zu,%.6f,%.4f,%.4f,%.2f\n",
+              br->f == 0 ? "linear" : "exp", br->f, r ? "fista" : "ista",
+              br->trained, te->n, ev->rel_err, ev->psnr, ev->mean_l0,
+              br->trained / br->seconds);
+    }
+  fprintf(f->fp, "behavioral read of the ideal D,exp,1,ista,0,%zu,%.6f,%.4f,"
+                 "%.4f,\n", te->n, res[2].ev.rel_err, res[2].ev.psnr,
+          res[2].ev.mean_l0);
+  fprintf(f->fp, "behavioral read of the ideal D,exp,1,fista,0,%zu,%.6f,"
+                 "%.4f,%.4f,\n", te->n, ev_rf.rel_err, ev_rf.psnr,
+          ev_rf.mean_l0);
+  if (lc)
+    fprintf(f->fp, "circuit,exp,1,ista,%zu,%zu,%.6f,%.4f,%.4f,%.2f\n",
+            res[1].trained, nct, sub[2].rel_err, sub[2].psnr,
+            sub[2].mean_l0, res[1].trained / res[1].seconds);
   if (xbx_file_commit(f))
     goto fail;
 
@@ -410,7 +517,7 @@ int main(int argc, char **argv)
   double e_int = n_reads * 4 * (dim + m) * 6.5 * rp->c_int * vdd *
                  (rp->v_th - rp->v_reset);
   double gavg = 0.5 * (gmin + gmax);
-  double l0 = res[1].ev.mean_l0;
+  double l0 = pcmo->ista.mean_l0;
   double e_write = wp.reps * (vdd * vdd * gavg * 0.5 * wp.t_write * l0 *
                               dim * 0.05 +
                               0.25 * vdd * vdd * gavg * 0.5 * wp.t_write *
@@ -447,33 +554,60 @@ int main(int argc, char **argv)
   char vars[2048], png[1024];
   snprintf(vars, sizeof vars,
            "dir='%s'; title_data='%s'; e0=%.4f; e1=%.4f; e2=%.4f", o.out,
-           data, ev0.rel_err, res[0].ev.rel_err, res[1].ev.rel_err);
+           data, ev0.rel_err, e_id, pcmo->fista.rel_err);
   snprintf(png, sizeof png, "%s/parca_dict.png", o.out);
   if (xbx_gnuplot(SRC "/plots/parca_dict.gp", vars, png))
     goto fail;
   printf("wrote %s, %s/parca_metrics.csv, %s/parca_cost.csv\n", png, o.out,
          o.out);
+  /* Behavioral error against the nonlinearity scale (Fig.: parca_nl). */
+  snprintf(path, sizeof path, "%s/parca_nl.csv", o.out);
+  f = xbx_file_open(path);
+  if (!f)
+    goto fail;
+  fprintf(f->fp, "# behavioral PARCA learning, %zu patches at eta %g; PCMO "
+                 "cell with its NL labels (3.68/-6.76) times nl_scale; ideal "
+                 "%.6f\n", runs[0].trained, o.eta_hw, e_id);
+  fprintf(f->fp, "nl_scale,nl_ltp,nl_ltd,err_ista,err_fista,l0_fista,"
+                 "ratio_fista_ideal\n");
+  for (int k = 0; k < NNL; k++)
+    fprintf(f->fp, "%.3f,%.4f,%.4f,%.6f,%.6f,%.4f,%.4f\n", runs[k].f,
+            3.68 * runs[k].f, -6.76 * runs[k].f, runs[k].ista.rel_err,
+            runs[k].fista.rel_err, runs[k].fista.mean_l0,
+            runs[k].fista.rel_err / e_id);
+  if (xbx_file_commit(f))
+    goto fail;
+  snprintf(vars, sizeof vars, "dir='%s'; ideal=%.6f; rf=%.6f", o.out, e_id,
+           ev_rf.rel_err);
+  snprintf(png, sizeof png, "%s/parca_nl.png", o.out);
+  if (xbx_gnuplot(SRC "/plots/parca_nl.gp", vars, png))
+    goto fail;
+  printf("wrote %s, %s/parca_nl.csv\n", png, o.out);
   printf("{\"demo\": \"parca\", \"data\": \"%s\", \"ideal_err\": %.4f, "
          "\"ideal_l0\": %.2f, \"behavioral_err\": %.4f, \"behavioral_l0\": "
-         "%.2f, \"ratio_err\": %.3f, \"behavioral_linear_err\": %.4f, "
+         "%.2f, \"ratio_err\": %.3f, \"behavioral_err_ista\": %.4f, "
+         "\"behavioral_linear_err\": %.4f, \"ratio_linear\": %.3f, "
+         "\"nl_scale_within_1_25\": %.3g, "
          "\"behavioral_read_ideal_dict_err\": %.4f, "
          "\"circuit_err_subset\": %.4f, "
          "\"patch_time_s\": %.4g, \"patch_energy_j\": %.4g}\n",
-         im ? "mnist" : "synthetic", res[0].ev.rel_err, res[0].ev.mean_l0,
-         res[1].ev.rel_err, res[1].ev.mean_l0,
-         res[1].ev.rel_err / res[0].ev.rel_err, res[3].ev.rel_err,
-         res[4].ev.rel_err, lc ? sub[2].rel_err : NAN,
-         t_patch, e_patch);
+         im ? "mnist" : "synthetic", e_id, res[0].ev.mean_l0,
+         pcmo->fista.rel_err, pcmo->fista.mean_l0,
+         pcmo->fista.rel_err / e_id, pcmo->ista.rel_err,
+         linr->fista.rel_err, linr->fista.rel_err / e_id, f_pass,
+         ev_rf.rel_err, lc ? sub[2].rel_err : NAN, t_patch, e_patch);
   rc = 0;
   goto cleanup;
 fail:
   fprintf(stderr, "\nparca_demo: %s\n", err.msg);
 cleanup:
   xb_learner_free(li);
-  xb_learner_free(lb);
   xb_learner_free(lc);
-  xb_learner_free(ll);
   xb_learner_free(lr);
+  for (int k = 0; k < NNL; k++) {
+    xb_learner_free(runs[k].l);
+    xb_device_free(runs[k].own);
+  }
   xb_device_free(dlin);
   free(D0);
   free(Dbeh);
