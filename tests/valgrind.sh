@@ -13,8 +13,9 @@ for t in "$build"/tests/test_*; do
   log=$(mktemp)
   # Left out: the rlimit-tagged case (test_edge's out-of-memory sets an
   # address-space limit valgrind itself cannot live under) and the
-  # slow-tagged one (test_learn's synthetic recovery: hours under valgrind;
-  # ASan, LSan and UBSan run it in make test).
+  # slow-tagged ones (test_learn's synthetic recovery and behavioral
+  # nonlinearity: hours under valgrind; ASan, LSan and UBSan run them in
+  # make test).
   CK_FORK=no CK_TIMEOUT_MULTIPLIER=50 CK_EXCLUDE_TAGS="rlimit slow" \
     OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 \
     valgrind --error-exitcode=9 \
