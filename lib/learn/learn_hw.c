@@ -48,7 +48,6 @@ struct xb_hw {
   xb_cells *cells;
   xb_array *arr;       /* fidelity 2 */
   double gmin, gmax, v_read, v_reset;
-  double g0, gw;       /* D = (G - g0) / gw: g0 = Gmin, gw = Gmax - Gmin */
   double v_cap;        /* largest read drive: below half the write voltage */
   double ithr[8];      /* ithr[k]: smallest current giving k spikes */
   double iest[8];      /* current estimate for k spikes */
@@ -88,7 +87,7 @@ static void sync_cell(xb_learner *l, const double *g, size_t i, size_t j)
 {
   struct xb_hw *h = l->hw;
   size_t m = (size_t)l->p.atoms, k = i * m + j;
-  double d = (g[k] - h->g0) / h->gw;
+  double d = (g[k] - h->gmin) / (h->gmax - h->gmin);
   l->D[k] = d < 0 ? 0 : (d > 1 ? 1 : d);
   h->gt[k] = (float)g[k];
   h->gtp[i * h->mpad + j] = (float)g[k];
@@ -127,8 +126,6 @@ int xb_learner_attach(xb_learner *l, const xb_device *d, const xb_read *r,
     rc = h->cells ? XB_OK : (err ? err->code : XB_ENOMEM);
   }
   xb_device_bounds(d, &h->gmin, &h->gmax);
-  h->g0 = h->gmin;
-  h->gw = h->gmax - h->g0;
   h->v_reset = xb_read_params_of(r)->v_reset;
   if (!rc) {
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
@@ -146,7 +143,8 @@ int xb_learner_attach(xb_learner *l, const xb_device *d, const xb_read *r,
   }
   /* Program the dictionary. */
   for (size_t k = 0; !rc && k < dim * m; k++)
-    rc = xb_cells_set_g(h->cells, k, h->g0 + h->gw * l->D[k], err);
+    rc = xb_cells_set_g(h->cells, k,
+                        h->gmin + (h->gmax - h->gmin) * l->D[k], err);
   /* Read scale (per driven line; see read_product): one cell at
    * mid-range conductance gives 6.5 spikes' worth of current. */
   const xb_read_params *rp = xb_read_params_of(r);
@@ -313,7 +311,7 @@ static void count_add(const struct xb_hw *h, const float *restrict cu,
     t[k] = (float)h->ithr[k];
     step[k] = (float)(h->iest[k] - h->iest[k - 1]);
   }
-  const float iv = 1.0f / v, off = (float)h->g0 * net;
+  const float iv = 1.0f / v, off = (float)h->gmin * net;
   for (size_t k = 0; k < n; k++) {
     float c = v * cu[k], a = c < 0 ? -c : c, iq = 0;
     for (int j = 1; j < 8; j++)
@@ -474,7 +472,7 @@ static void read_one(const struct xb_hw *h, const float *rows, size_t npad,
     plane_lists(q, nin, npad, w, np, nn);
   float *restrict cur = w->cur, *restrict acc = w->cur + npad;
   memset(acc, 0, npad * sizeof(float));
-  const float scale0 = (float)(1.0 / h->gw);
+  const float scale0 = (float)(1.0 / (h->gmax - h->gmin));
   for (int b = 0; b < 4; b++) {
     size_t ones = np[b] + nn[b];
     if (!ones)
@@ -529,7 +527,7 @@ static int read_product(xb_learner *l, int in_axis, const int *q, size_t b,
       for (size_t k = 0; k < nin; k++)
         net += pl[k];
       count_add(h, h->cur + s * nout, nout, (float)vs[s], net,
-                (float)((double)(1 << bit) / h->gw),
+                (float)((double)(1 << bit) / (h->gmax - h->gmin)),
                 acc + s * nout);
     }
   }
