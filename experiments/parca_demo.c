@@ -415,6 +415,8 @@ int main(int argc, char **argv)
 
   /* ---- outputs ---- */
   double e_id = res[0].ev.rel_err;
+  const xb_exp_params *pep = xb_device_params(dev);
+  double nlp = pep->nl_ltp, nld = pep->nl_ltd; /* the seed's labels */
   printf("\nheld-out (%zu patches)    rel. error   PSNR (dB)   mean L0   "
          "x ideal   train patches/s\n", te->n);
   printf("  initial dictionary      %8.4f    %8.2f    %6.2f\n", ev0.rel_err,
@@ -428,7 +430,7 @@ int main(int argc, char **argv)
     const beh_run *br = &runs[k];
     char name[64];
     if (br->f == 1)
-      snprintf(name, sizeof name, "PCMO (NL %.2f/%.2f)", 3.68, -6.76);
+      snprintf(name, sizeof name, "PCMO (NL %.2f/%.2f)", nlp, nld);
     else if (br->f == 0)
       snprintf(name, sizeof name, "linear response");
     else
@@ -459,7 +461,7 @@ int main(int argc, char **argv)
   else
     printf("  within 1.25x of ideal (%.4f): cells up to PCMO's nonlinearity "
            "x %.2g (LTP %.2f / LTD %.2f); the seed's PCMO is %.2fx\n",
-           1.25 * e_id, f_pass, 3.68 * f_pass, -6.76 * f_pass,
+           1.25 * e_id, f_pass, nlp * f_pass, nld * f_pass,
            pcmo->fista.rel_err / e_id);
 
   snprintf(path, sizeof path, "%s/parca_metrics.csv", o.out);
@@ -467,8 +469,8 @@ int main(int argc, char **argv)
   if (!f)
     goto fail;
   fprintf(f->fp, "# %s; held-out rel. error ||X - Z D^T||/||X||; nl_scale: "
-                 "PCMO's nonlinearity labels (3.68/-6.76) times this\n",
-          data);
+                 "PCMO's nonlinearity labels (%.2f/%.2f) times this\n",
+          data, nlp, nld);
   fprintf(f->fp, "fidelity,device,nl_scale,read,trained_patches,"
                  "test_patches,rel_err,psnr_db,mean_l0,train_pps\n");
   fprintf(f->fp, "initial,,,fista,0,%zu,%.6f,%.4f,%.4f,\n", te->n,
@@ -566,13 +568,14 @@ int main(int argc, char **argv)
   if (!f)
     goto fail;
   fprintf(f->fp, "# behavioral PARCA learning, %zu patches at eta %g; PCMO "
-                 "cell with its NL labels (3.68/-6.76) times nl_scale; ideal "
-                 "%.6f\n", runs[0].trained, o.eta_hw, e_id);
+                 "cell with its NL labels (%.2f/%.2f) times nl_scale; ideal "
+                 "%.6f\n", runs[0].trained, o.eta_hw, nlp, nld, e_id);
   fprintf(f->fp, "nl_scale,nl_ltp,nl_ltd,err_ista,err_fista,l0_fista,"
                  "ratio_fista_ideal\n");
   for (int k = 0; k < NNL; k++)
     fprintf(f->fp, "%.3f,%.4f,%.4f,%.6f,%.6f,%.4f,%.4f\n", runs[k].f,
-            3.68 * runs[k].f, -6.76 * runs[k].f, runs[k].ista.rel_err,
+            nlp * runs[k].f + 0.0, nld * runs[k].f + 0.0, /* no -0 */
+            runs[k].ista.rel_err,
             runs[k].fista.rel_err, runs[k].fista.mean_l0,
             runs[k].fista.rel_err / e_id);
   if (xbx_file_commit(f))

@@ -810,7 +810,8 @@ int xb__learn_hw_update(xb_learner *l, const double *X, size_t b,
   size_t dim = (size_t)l->dim, m = (size_t)l->p.atoms;
   int R = h->wp.r_levels, Zb = h->wp.zbits;
   int *zq = malloc(b * m * sizeof(int));
-  size_t *nzj = malloc(b * m * sizeof(size_t)), *nz = malloc(b * sizeof(size_t));
+  size_t *nzj = malloc(b * m * sizeof(size_t));
+  size_t *nz = malloc(b * sizeof(size_t));
   if (!zq || !nzj || !nz) {
     free(zq);
     free(nzj);
