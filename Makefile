@@ -86,7 +86,7 @@ valgrind: deps build
 demo: deps build data
 	$(BUILD)/experiments/device_ltp_ltd --out plots > /dev/null
 	$(BUILD)/experiments/parca_demo --out plots
-	@test -s plots/parca_dict.png && echo "demo: plots/parca_dict.png, plots/parca_metrics.csv, plots/parca_cost.csv"
+	@test -s plots/parca_dict.png && test -s plots/parca_nl.png && echo "demo: plots/parca_dict.png, plots/parca_nl.png, plots/parca_metrics.csv, plots/parca_nl.csv, plots/parca_cost.csv"
 
 bench: deps build
 	@set -e; found=0; \
