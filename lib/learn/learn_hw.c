@@ -706,6 +706,14 @@ int xb__learn_hw_encode(xb_learner *l, const double *X, size_t b, double *Z,
   return rc;
 }
 
+/* A value s in write levels rounded to an integer in [lo, hi]: dithered
+ * by the 32-bit word u (floor(s + uniform)), or to the nearest. */
+static int write_level(double s, int dither, uint32_t u, int lo, int hi)
+{
+  long v = dither ? (long)floor(s + ((double)u + 0.5) * 0x1p-32) : lround(s);
+  return (int)(v > hi ? hi : (v < lo ? lo : v));
+}
+
 /* Write levels of one patch's codes (zq, m entries) for write number
  * `write`: Z dithered like r (below), from its own stream, so that codes
  * below half a Z level still move the cells on average. Also the list of
@@ -715,21 +723,15 @@ static size_t z_levels(const xb_learner *l, const double *z, uint64_t write,
 {
   const struct xb_hw *h = l->hw;
   size_t m = (size_t)l->p.atoms, nz = 0, blocks = (m + 3) / 4;
-  int Zb = h->wp.zbits;
-  uint32_t u4[4];
+  uint32_t u4[4] = {0, 0, 0, 0};
   for (size_t j = 0; j < m; j++) {
-    double sz = z[j] * h->s_z;
-    long v;
     if (z[j] != 0)
       nzj[nz++] = j;
     if (l->p.dither && j % 4 == 0)
       xb_rng_words(l->seed, 0xd18ull, write * blocks + j / 4, u4);
-    if (l->p.dither && z[j] > 0) {
-      v = (long)floor(sz + ((double)u4[j % 4] + 0.5) * 0x1p-32);
-    } else {
-      v = lround(sz);
-    }
-    zq[j] = (int)(v > Zb ? Zb : (v < 0 ? 0 : v));
+    /* Codes are >= 0; a zero code stays at level 0 either way. */
+    zq[j] = write_level(z[j] * h->s_z, l->p.dither, u4[j % 4], 0,
+                        h->wp.zbits);
   }
   return nz;
 }
@@ -761,11 +763,7 @@ static void r_levels(const xb_learner *l, size_t blk, const double *x,
     double acc = -x[i];
     for (size_t t = 0; t < nz; t++)
       acc += Di[nzj[t]] * z[nzj[t]];
-    double sr = acc * h->s_r;
-    long v = l->p.dither
-                 ? (long)floor(sr + ((double)u4[k] + 0.5) * 0x1p-32)
-                 : lround(sr);
-    rq[k] = (int)(v > R ? R : (v < -R ? -R : v));
+    rq[k] = write_level(acc * h->s_r, l->p.dither, u4[k], -R, R);
   }
 }
 
