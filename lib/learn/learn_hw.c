@@ -26,12 +26,21 @@
  * gets one pulse of its overlap time (xb_write_overlap) at the full write
  * voltage through the device model (nonlinearity, variation); at fidelity
  * 2 the whole parallel write runs through the network
- * (xb_write_parallel).
+ * (xb_write_parallel). The accumulate write (fidelity 1, p.accum) instead
+ * sums -eta r z^T per cell in double precision and pulses a cell by the
+ * whole number of r pulses its sum holds: r_i from the row as its cells
+ * hold it, z_j the 4-bit code, each pulse count applied as one pulse of
+ * its overlap under a full Z window (xb_write_overlap, one repetition per
+ * r_levels pulses).
  */
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include <xbar/array.h>
 #include <xbar/device.h>
@@ -62,6 +71,14 @@ struct xb_hw {
   float *plane, *cur;  /* batch planes and currents */
   size_t cap;
   uint64_t writes;     /* writes so far: position in the dither stream */
+  xb_learn_writes st;  /* write activity (xb_learner_writes) */
+  /* Accumulate write (p.accum): */
+  double *acc;         /* dim x atoms update sums, in D units */
+  double step;         /* D change of one r pulse, nominal */
+  double *o1;          /* o1[k]: overlap (s) of k = 0 .. r_levels r pulses
+                          in one write period with a full Z window */
+  int *colmax;         /* per thread, batch x atoms largest |pulses| */
+  size_t colmax_cap;
 };
 
 void xb__learn_hw_free(xb_learner *l)
@@ -72,6 +89,9 @@ void xb__learn_hw_free(xb_learner *l)
   xb_cells_free(h->cells);
   xb_array_free(h->arr);
   free(h->ovl);
+  free(h->acc);
+  free(h->o1);
+  free(h->colmax);
   free(h->gt);
   free(h->gtc);
   free(h->gtp);
@@ -100,6 +120,18 @@ static void sync_dict(xb_learner *l)
   for (size_t i = 0; i < (size_t)l->dim; i++)
     for (size_t j = 0; j < (size_t)l->p.atoms; j++)
       sync_cell(l, g, i, j);
+}
+
+/* Pulses over the conductance range: the model's own count where it has
+ * one, else 50 (a model-independent guess). */
+static double device_levels(const xb_device *d)
+{
+  const void *mp = xb_device_params(d);
+  if (xb_device_type_of(d) == xb_device_exp)
+    return ((const xb_exp_params *)mp)->levels;
+  if (xb_device_type_of(d) == xb_device_linear)
+    return ((const xb_linear_params *)mp)->levels;
+  return 50.0;
 }
 
 int xb_learner_attach(xb_learner *l, const xb_device *d, const xb_read *r,
@@ -193,12 +225,7 @@ int xb_learner_attach(xb_learner *l, const xb_device *d, const xb_read *r,
   if (!rc) {
     double half = 0.5 * h->wp.t_write;
     double tclk = h->wp.t_write / h->wp.clocks;
-    double levels = 50.0; /* pulses over the range: model-independent guess */
-    const void *mp = xb_device_params(d);
-    if (xb_device_type_of(d) == xb_device_exp)
-      levels = ((const xb_exp_params *)mp)->levels;
-    else if (xb_device_type_of(d) == xb_device_linear)
-      levels = ((const xb_linear_params *)mp)->levels;
+    double levels = device_levels(d);
     h->s_z = h->wp.zbits / l->p.z_full;
     double per = h->wp.reps * h->wp.t_rpulse * tclk / half /
                  (levels * xb_device_elec(d)->t_pulse);
@@ -208,6 +235,27 @@ int xb_learner_attach(xb_learner *l, const xb_device *d, const xb_read *r,
       for (int zq = 0; zq <= Zb; zq++)
         h->ovl[(size_t)(rq + R) * (Zb + 1) + zq] =
             xb_write_overlap(&h->wp, rq, zq);
+  }
+  if (!rc && l->p.accum) {
+    xb_write_params w1 = h->wp;
+    w1.reps = 1;
+    int R = w1.r_levels;
+    h->o1 = malloc((size_t)(R + 1) * sizeof(double));
+    h->acc = calloc(dim * m, sizeof(double));
+    if (!h->o1 || !h->acc)
+      rc = xb__err(err, XB_ENOMEM, "accumulator of %zu cells", dim * m);
+    for (int k = 0; !rc && k <= R; k++)
+      h->o1[k] = fabs(xb_write_overlap(&w1, -k, w1.zbits));
+    if (!rc && l->p.fidelity != 1)
+      rc = xb__err(err, XB_EINVAL,
+                   "accum: the accumulate write is modelled at fidelity 1 "
+                   "only (fidelity is %d)", l->p.fidelity);
+    else if (!rc && !(h->o1[1] > 0 && isfinite(h->o1[R])))
+      rc = xb__err(err, XB_EINVAL,
+                   "accum: no r pulse fits a write period under a full Z "
+                   "window (t_rpulse %g s, t_write %g s)", w1.t_rpulse,
+                   w1.t_write);
+    h->step = h->o1[1] / (xb_device_elec(d)->t_pulse * device_levels(d));
   }
   if (!rc && l->p.fidelity == 2) {
     h->arr = xb_array_create(dim, m, ap, err);
@@ -783,13 +831,137 @@ static int update_circuit(xb_learner *l, const double *X, size_t b,
       r_levels(l, blk, x, z, nzj, nz, h->writes, rq + 4 * blk);
     h->writes++;
     rc = xb_write_parallel(h->arr, h->cells, &h->wp, rq, zq, NULL, err);
-    if (!rc)
+    if (!rc) {
       sync_dict(l);
+      h->st.patches++;
+      h->st.periods += (uint64_t)h->wp.reps;
+    }
   }
   free(rq);
   free(zq);
   free(nzj);
   return rc;
+}
+
+/* Cell (i, j) gets one pulse of width |w| (s) at the full write voltage,
+ * potentiating for w > 0, and the dictionary entry follows it (g: the
+ * cells' conductances). On failure the write's first error goes to *rc
+ * and *err (threads may race here) and non-zero is returned. */
+static int pulse_cell(xb_learner *l, const double *g, size_t i, size_t j,
+                      double w, int *rc, xb_err *err)
+{
+  const xb_elec_params *el = xb_device_elec(l->hw->dev);
+  double v = w < 0 ? -el->vw_reset : el->vw_set;
+  xb_err e;
+  int prc = xb_cells_pulse(l->hw->cells, i * (size_t)l->p.atoms + j, v,
+                           fabs(w), 1, &e);
+  if (prc) {
+#pragma omp critical(xb_learn_pulse)
+    if (!*rc) {
+      *rc = prc;
+      if (err)
+        *err = e;
+    }
+    return prc;
+  }
+  sync_cell(l, g, i, j);
+  return 0;
+}
+
+/* Width (s) of n >= 0 r pulses under a full Z window: whole write
+ * periods of r_levels pulses, then the rest. */
+static double accum_width(const struct xb_hw *h, long n)
+{
+  long R = h->wp.r_levels;
+  return (double)(n / R) * h->o1[R] + h->o1[n % R];
+}
+
+/* Fidelity 1, accumulate write: per patch in order, each row's residual
+ * r_i with the row as its cells hold it, acc_ij -= eta r_i z_j for the
+ * patch's non-zero codes, and n = trunc(acc_ij / step) pulses where that
+ * is non-zero (acc_ij keeps the rest). Rows go to the threads as in
+ * xb__learn_hw_update. Each thread keeps, per patch and column, the
+ * largest pulse count it wrote; their maximum gives the column's write
+ * periods. */
+static int update_accum(xb_learner *l, const double *X, size_t b,
+                        const double *Z, xb_err *err)
+{
+  struct xb_hw *h = l->hw;
+  size_t dim = (size_t)l->dim, m = (size_t)l->p.atoms;
+  int nthr = 1;
+#ifdef _OPENMP
+  nthr = omp_get_max_threads();
+#endif
+  size_t need = (size_t)nthr * b * m;
+  if (need > h->colmax_cap) {
+    int *cm = realloc(h->colmax, need * sizeof(int));
+    if (!cm)
+      return xb__err(err, XB_ENOMEM, "write counts of a batch");
+    h->colmax = cm;
+    h->colmax_cap = need;
+  }
+  memset(h->colmax, 0, need * sizeof(int));
+  const double *g = xb_cells_g(h->cells);
+  double eta = l->p.eta, step = h->step;
+  uint64_t pulses = 0;
+  int rc = XB_OK;
+#pragma omp parallel for schedule(dynamic, 4) reduction(+ : pulses) \
+    if (dim > 1 && nthr > 1)
+  for (size_t i = 0; i < dim; i++) {
+    int tid = 0;
+#ifdef _OPENMP
+    tid = omp_get_thread_num();
+#endif
+    int *cm = h->colmax + (size_t)tid * b * m, failed = 0;
+    double *acc = h->acc + i * m;
+    const double *Di = l->D + i * m;
+    for (size_t s = 0; s < b && !failed; s++) {
+      const double *z = Z + s * m;
+      double r = -X[s * dim + i];
+      for (size_t j = 0; j < m; j++)
+        r += Di[j] * z[j];
+      for (size_t j = 0; j < m; j++) {
+        if (z[j] == 0)
+          continue;
+        acc[j] -= eta * r * z[j];
+        double n = trunc(acc[j] / step);
+        if (n == 0)
+          continue;
+        acc[j] -= n * step;
+        /* A sum this far out means eta is far too large; the cell is at
+         * its bound long before 2^30 pulses. */
+        long k = (long)fmin(fabs(n), 0x1p30);
+        double w = accum_width(h, k);
+        if (pulse_cell(l, g, i, j, n > 0 ? w : -w, &rc, err)) {
+          failed = 1;
+          break;
+        }
+        pulses += (uint64_t)k;
+        if (k > cm[s * m + j])
+          cm[s * m + j] = (int)k;
+      }
+    }
+  }
+  long R = h->wp.r_levels;
+  for (size_t s = 0; s < b; s++)
+    for (size_t j = 0; j < m; j++) {
+      int mx = 0;
+      for (int t = 0; t < nthr; t++)
+        mx = h->colmax[((size_t)t * b + s) * m + j] > mx
+                 ? h->colmax[((size_t)t * b + s) * m + j]
+                 : mx;
+      h->st.periods += (uint64_t)((mx + R - 1) / R);
+    }
+  h->st.pulses += pulses;
+  h->st.patches += b;
+  h->writes += b;
+  return rc;
+}
+
+xb_learn_writes xb_learner_writes(const xb_learner *l)
+{
+  xb_learn_writes none = {0, 0, 0};
+  return l && l->hw ? l->hw->st : none;
 }
 
 /* Fidelity 1: each cell whose r and Z levels are both non-zero gets one
@@ -805,6 +977,8 @@ int xb__learn_hw_update(xb_learner *l, const double *X, size_t b,
     return xb__err(err, XB_ESTATE, "no array attached");
   if (h->arr)
     return update_circuit(l, X, b, Z, err);
+  if (h->acc)
+    return update_accum(l, X, b, Z, err);
   size_t dim = (size_t)l->dim, m = (size_t)l->p.atoms;
   int R = h->wp.r_levels, Zb = h->wp.zbits;
   int *zq = malloc(b * m * sizeof(int));
@@ -818,14 +992,12 @@ int xb__learn_hw_update(xb_learner *l, const double *X, size_t b,
   }
   for (size_t s = 0; s < b; s++)
     nz[s] = z_levels(l, Z + s * m, h->writes + s, zq + s * m, nzj + s * m);
-  const xb_elec_params *el = xb_device_elec(h->dev);
   const double *g = xb_cells_g(h->cells);
   size_t nblk = (dim + 3) / 4;
   int rc = XB_OK;
 #pragma omp parallel for schedule(dynamic, 1) if (nblk > 1)
   for (size_t blk = 0; blk < nblk; blk++) {
     int rq[4], failed = 0;
-    xb_err e;
     for (size_t s = 0; s < b && !failed; s++) {
       const size_t *nzs = nzj + s * m;
       const int *zqs = zq + s * m;
@@ -840,25 +1012,17 @@ int xb__learn_hw_update(xb_learner *l, const double *X, size_t b,
           size_t j = nzs[t];
           if (!zqs[j])
             continue;
-          double o = o_r[zqs[j]];
-          double v = o < 0 ? -el->vw_reset : el->vw_set;
-          int prc = xb_cells_pulse(h->cells, i * m + j, v, fabs(o), 1, &e);
-          if (prc) {
-#pragma omp critical(xb_learn_pulse)
-            if (!rc) {
-              rc = prc;
-              if (err)
-                *err = e;
-            }
+          if (pulse_cell(l, g, i, j, o_r[zqs[j]], &rc, err)) {
             failed = 1;
             break;
           }
-          sync_cell(l, g, i, j);
         }
       }
     }
   }
   h->writes += b;
+  h->st.patches += b;
+  h->st.periods += (uint64_t)b * (uint64_t)h->wp.reps;
   free(zq);
   free(nzj);
   free(nz);

@@ -25,6 +25,23 @@
  *                 wire parasitics, every write the parallel overlap write
  *                 through the network (xb_write_parallel).
  *
+ * Write scheme at fidelity 1 (xb_learn_params.accum):
+ *   0 overlap     PARCA's: one parallel overlap write of r and Z per patch.
+ *                 Every patch moves most cells of the active atoms a level
+ *                 up or down, so a cell whose up and down steps differ
+ *                 (PCMO) drifts to where they are equal.
+ *   1 accumulate  mixed precision (Nandakumar et al., Front. Neurosci. 14,
+ *                 406, 2020): a digital sum per cell collects -eta r z^T in
+ *                 full precision; a cell gets pulses only when its sum
+ *                 reaches one r pulse's nominal step (1/levels of the range
+ *                 for an r pulse as wide as the device's t_pulse), and the
+ *                 sum keeps the remainder. The pulses are written a column
+ *                 at a time with PARCA's own write circuits: the column's Z
+ *                 window full, the rows' r pulses counting each cell's
+ *                 steps (up to r_levels per write period). Costs a dim x
+ *                 atoms accumulator and a write period per written column
+ *                 instead of reps periods per patch (xb_learner_writes).
+ *
  * Codes for a mini-batch of `batch` patches are computed with the
  * dictionary as it stands at the start of the batch (batched matrix
  * products); the batch's rank-1 updates are then applied. With batch = 1
@@ -61,7 +78,9 @@ extern "C" {
   X(double, v_read, "V", 0.0, 0.0, 100.0,                                     \
     "read drive x driven lines (capped at 0.45 Vw); 0: 6.5 spikes per cell") \
   X(int, dither, "1", 1, 0, 1,                                                \
-    "write: 1 stochastic rounding of r and Z to their levels, 0 nearest")
+    "write: 1 stochastic rounding of r and Z to their levels, 0 nearest")    \
+  X(int, accum, "1", 0, 0, 1,                                                 \
+    "write at fidelity 1: 0 overlap write per patch, 1 accumulate (below)")
 
 typedef struct xb_learn_params {
   XB_PARAM_STRUCT(XB_LEARN_PARAMS)
@@ -115,6 +134,16 @@ typedef struct xb_learn_eval {
 } xb_learn_eval;
 int xb_learner_evaluate(xb_learner *l, const double *X, size_t n,
                         xb_learn_eval *out, xb_err *err);
+
+/* Write activity since xb_learner_attach: patches whose updates were
+ * applied; write periods (overlap: reps per patch; accumulate: per
+ * patch, one per written column and per r_levels of its largest pulse
+ * count); r pulses of the accumulate write (0 for the overlap write).
+ * All zero without an array. */
+typedef struct xb_learn_writes {
+  uint64_t patches, periods, pulses;
+} xb_learn_writes;
+xb_learn_writes xb_learner_writes(const xb_learner *l);
 
 /* Lipschitz constant used by the last encode (max eig of D^T D). */
 double xb_learner_lipschitz(const xb_learner *l);
