@@ -19,18 +19,21 @@
  *    nonlinearity labels scaled by 0, 0.1, 0.25, 0.5 (0: a straight pulse
  *    response), and every learned dictionary is read back through the
  *    behavioral path twice: with the loop's own ISTA and with FISTA, as
- *    the ideal run is evaluated.
+ *    the ideal run is evaluated. Then PCMO and the straight cell learn
+ *    with the accumulate write (xb_learn_params.accum: -eta r z^T summed
+ *    per cell digitally, whole pulses written a column at a time).
  * 3. Outputs in <out>: parca_dict.png (initial and learned dictionaries,
  *    Fig. 2.21), parca_nl.png / .csv (held-out error against the
- *    nonlinearity), parca_metrics.csv (held-out relative error, PSNR, mean
+ *    nonlinearity, both writes), parca_metrics.csv (held-out relative error, PSNR, mean
  *    L0, speed per fidelity), parca_cost.csv (time and energy per patch in
  *    the style of Table 2.2, from the circuit parameters), a progress line
  *    on stderr, and a final JSON line.
  *
  * usage: parca_demo [--train N] [--test N] [--epochs E] [--beh-train N]
- *                   [--beh-epochs E] [--circuit N] [--circuit-test N]
+ *                   [--beh-epochs E] [--acc-epochs E] [--circuit N]
+ *                   [--circuit-test N]
  *                   [--out DIR] [--seed S] [--lambda L] [--eta E]
- *                   [--eta-hw E] [--synthetic]
+ *                   [--eta-hw E] [--eta-acc E] [--synthetic]
  */
 #include <math.h>
 #include <stdio.h>
@@ -45,11 +48,12 @@
 #define SRC XB_SOURCE_DIR
 
 typedef struct opts {
-  int train, test, epochs, beh_train, beh_epochs, circuit, circuit_test;
+  int train, test, epochs, beh_train, beh_epochs, acc_epochs, circuit,
+      circuit_test;
   const char *out;
   unsigned long long seed;
   int synthetic;
-  double lambda, eta, eta_hw;
+  double lambda, eta, eta_hw, eta_acc;
 } opts;
 
 static double now(void)
@@ -130,16 +134,21 @@ typedef struct result {
 } result;
 
 /* The behavioral runs: PCMO's nonlinearity scaled by f (0: the linear
- * response, 1: the seed's cell). */
+ * response, 1: the seed's cell), learned with PARCA's overlap write (the
+ * first NNL) and with the accumulate write (the last NACC). */
 #define NNL 5
-static const double nl_f[NNL] = {0, 0.1, 0.25, 0.5, 1};
+#define NACC 2
+#define NRUN (NNL + NACC)
+static const double nl_f[NRUN] = {0, 0.1, 0.25, 0.5, 1, 0, 1};
 
 typedef struct beh_run {
   double f;
+  int accum;
   const xb_device *dev;
   xb_device *own; /* the scaled devices */
   xb_learner *l;
   xb_learn_eval ista, fista; /* held out, read back both ways */
+  xb_learn_writes w;
   size_t trained;
   double seconds;
 } beh_run;
@@ -167,11 +176,13 @@ static int fista_read(const double *D, int dim, const xb_learn_params *pb,
 static void usage(void)
 {
   printf("usage: parca_demo [--train N] [--test N] [--epochs E] "
-         "[--beh-train N] [--beh-epochs E]\n"
+         "[--beh-train N] [--beh-epochs E] [--acc-epochs E]\n"
          "                  [--circuit N] [--circuit-test N] [--out DIR] "
-         "[--seed S] [--lambda L] [--eta E] [--eta-hw E] [--synthetic]\n"
+         "[--seed S] [--lambda L] [--eta E] [--eta-hw E] [--eta-acc E]\n"
+         "                  [--synthetic]\n"
          "  --eta: the ideal run's learning rate, --eta-hw: the behavioral "
-         "and circuit runs'\n");
+         "and circuit runs' with\n  the overlap write, --eta-acc: the "
+         "behavioral runs' with the accumulate write\n");
 }
 
 int main(int argc, char **argv)
@@ -179,9 +190,11 @@ int main(int argc, char **argv)
   /* lambda 0.21, eta 0.08, 8 epochs: held-out error <= 0.22 at mean L0 <=
    * 15 for the ideal learner (tuned on the training split). Behavioral:
    * eta 0.1 over 12 passes of 25,000 patches (the linear-response cell's
-   * error still falls slowly there; PCMO's stopped after the first). */
-  opts o = {50000, 5000, 8, 25000, 12, 10, 40, SRC "/plots", 1, 0,
-            0.21, 0.08, 0.1};
+   * error still falls slowly there; PCMO's stopped after the first). The
+   * accumulate write: eta 0.02 over 6 passes (PCMO's error is within 1%
+   * of its 12-pass value there; eta 0.04 is noisy, 0.1 diverges). */
+  opts o = {50000, 5000, 8, 25000, 12, 6, 10, 40, SRC "/plots", 1, 0,
+            0.21, 0.08, 0.1, 0.02};
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
     int ok = 1, val = 0;
@@ -203,6 +216,8 @@ int main(int argc, char **argv)
       ok = xbx_parse_double(v, 0, 100, &o.eta);
     else if (!strcmp(a, "--eta-hw"))
       ok = xbx_parse_double(v, 0, 100, &o.eta_hw);
+    else if (!strcmp(a, "--eta-acc"))
+      ok = xbx_parse_double(v, 0, 100, &o.eta_acc);
     else if ((ok = xbx_parse_int(v, 0, 10000000, &val))) {
       if (!strcmp(a, "--train"))
         o.train = val;
@@ -214,6 +229,8 @@ int main(int argc, char **argv)
         o.beh_train = val;
       else if (!strcmp(a, "--beh-epochs"))
         o.beh_epochs = val;
+      else if (!strcmp(a, "--acc-epochs"))
+        o.acc_epochs = val;
       else if (!strcmp(a, "--circuit"))
         o.circuit = val;
       else if (!strcmp(a, "--circuit-test"))
@@ -233,7 +250,7 @@ int main(int argc, char **argv)
   int rc = 1;
   xb_learner *li = NULL, *lc = NULL, *lr = NULL;
   xb_device *dlin = NULL;
-  beh_run runs[NNL];
+  beh_run runs[NRUN];
   memset(runs, 0, sizeof runs);
   double *D0 = NULL, *Dbeh = NULL;
   xb_device *dev = NULL;
@@ -346,15 +363,20 @@ int main(int argc, char **argv)
   /* Behavioral: the PARCA loop as the hardware runs it (100 ISTA
    * iterations through the read circuits, one overlap write per patch),
    * on the seed's PCMO cell and on the same cell with its nonlinearity
-   * scaled down (NL labels times f; f = 0 is the straight response). */
+   * scaled down (NL labels times f; f = 0 is the straight response).
+   * Then PCMO and the straight cell with the accumulate write instead. */
   xb_learn_params pb = lp;
   pb.fidelity = 1;
   pb.batch = 256;
   pb.eta = o.eta_hw;
+  xb_learn_params pa = pb;
+  pa.accum = 1;
+  pa.eta = o.eta_acc;
   size_t nb = (size_t)o.beh_train < tr->n ? (size_t)o.beh_train : tr->n;
-  for (int k = 0; k < NNL; k++) {
+  for (int k = 0; k < NRUN; k++) {
     beh_run *br = &runs[k];
     br->f = nl_f[k];
+    br->accum = k >= NNL;
     br->dev = br->f == 0 ? dlin : (br->f == 1 ? dev : NULL);
     if (!br->dev) {
       xb_exp_params ep = *(const xb_exp_params *)xb_device_params(dev);
@@ -368,18 +390,21 @@ int main(int argc, char **argv)
         goto fail;
       br->dev = br->own;
     }
+    int ep = br->accum ? o.acc_epochs : o.beh_epochs;
     char name[64];
-    snprintf(name, sizeof name, "beh NL x%.2g", br->f);
-    br->l = xb_learner_create(dim, &pb, D0, o.seed, &err);
+    snprintf(name, sizeof name, "%s x%.2g", br->accum ? "acc NL" : "beh NL",
+             br->f);
+    br->l = xb_learner_create(dim, br->accum ? &pa : &pb, D0, o.seed, &err);
     if (!br->l || xb_learner_attach(br->l, br->dev, rd, &wp, NULL, &err) ||
-        train(br->l, tr, nb, o.beh_epochs, name, &br->seconds, &err) ||
+        train(br->l, tr, nb, ep, name, &br->seconds, &err) ||
         xb_learner_evaluate(br->l, te->x, te->n, &br->ista, &err) ||
         fista_read(xb_learner_dict(br->l), dim, &pb, br->dev, rd, &wp,
                    te, o.seed, &br->fista, &err))
       goto fail;
-    br->trained = nb * (size_t)o.beh_epochs;
+    br->trained = nb * (size_t)ep;
+    br->w = xb_learner_writes(br->l);
   }
-  beh_run *pcmo = &runs[NNL - 1], *linr = &runs[0];
+  beh_run *pcmo = &runs[NNL - 1], *linr = &runs[0], *pacc = &runs[NRUN - 1];
   memcpy(Dbeh, xb_learner_dict(pcmo->l), (size_t)dim * m * sizeof(double));
   /* The behavioral read path alone: the ideal run's dictionary programmed
    * into the PCMO cells and coded through the read circuits, no learning. */
@@ -422,11 +447,12 @@ int main(int argc, char **argv)
   printf("  ideal (FISTA)           %8.4f    %8.2f    %6.2f    %6.3f    "
          "%10.0f\n", e_id, res[0].ev.psnr, res[0].ev.mean_l0, 1.0,
          res[0].trained / res[0].seconds);
-  printf("  behavioral, learned with the PARCA loop; read back with ISTA / "
-         "FISTA:\n");
-  for (int k = 0; k < NNL; k++) {
+  for (int k = 0; k < NRUN; k++) {
     const beh_run *br = &runs[k];
     char name[64];
+    if (k == 0 || k == NNL)
+      printf("  behavioral, learned with the PARCA loop, %s write; read back "
+             "with ISTA / FISTA:\n", br->accum ? "accumulate" : "overlap");
     if (br->f == 1)
       snprintf(name, sizeof name, "PCMO (NL %.2f/%.2f)", nlp, nld);
     else if (br->f == 0)
@@ -451,16 +477,23 @@ int main(int argc, char **argv)
     if (runs[k].fista.rel_err <= 1.25 * e_id)
       f_pass = runs[k].f;
   if (f_pass < 0)
-    printf("  within 1.25x of ideal (%.4f): none of the cells\n", 1.25 * e_id);
+    printf("  within 1.25x of ideal (%.4f), overlap write: none of the "
+           "cells\n", 1.25 * e_id);
   else if (f_pass == 0)
-    printf("  within 1.25x of ideal (%.4f): only the linear-response cell; "
-           "the seed's PCMO is %.2fx\n", 1.25 * e_id,
+    printf("  within 1.25x of ideal (%.4f), overlap write: only the "
+           "linear-response cell; the seed's PCMO is %.2fx\n", 1.25 * e_id,
            pcmo->fista.rel_err / e_id);
   else
-    printf("  within 1.25x of ideal (%.4f): cells up to PCMO's nonlinearity "
-           "x %.2g (LTP %.2f / LTD %.2f); the seed's PCMO is %.2fx\n",
+    printf("  within 1.25x of ideal (%.4f), overlap write: cells up to "
+           "PCMO's nonlinearity x %.2g (LTP %.2f / LTD %.2f); the seed's PCMO "
+           "is %.2fx\n",
            1.25 * e_id, f_pass, nlp * f_pass, nld * f_pass,
            pcmo->fista.rel_err / e_id);
+  printf("  accumulate write, PCMO: %.4f at mean L0 %.2f, %.2fx ideal (%s "
+         "1.25x); straight cell %.4f\n", pacc->fista.rel_err,
+         pacc->fista.mean_l0, pacc->fista.rel_err / e_id,
+         pacc->fista.rel_err <= 1.25 * e_id ? "within" : "not within",
+         runs[NNL].fista.rel_err);
 
   snprintf(path, sizeof path, "%s/parca_metrics.csv", o.out);
   xbx_file *f = xbx_file_open(path);
@@ -469,30 +502,32 @@ int main(int argc, char **argv)
   fprintf(f->fp, "# %s; held-out rel. error ||X - Z D^T||/||X||; nl_scale: "
                  "PCMO's nonlinearity labels (%.2f/%.2f) times this\n",
           data, nlp, nld);
-  fprintf(f->fp, "fidelity,device,nl_scale,read,trained_patches,"
+  fprintf(f->fp, "fidelity,device,nl_scale,write,read,trained_patches,"
                  "test_patches,rel_err,psnr_db,mean_l0,train_pps\n");
-  fprintf(f->fp, "initial,,,fista,0,%zu,%.6f,%.4f,%.4f,\n", te->n,
+  fprintf(f->fp, "initial,,,,fista,0,%zu,%.6f,%.4f,%.4f,\n", te->n,
           ev0.rel_err, ev0.psnr, ev0.mean_l0);
-  fprintf(f->fp, "ideal,,,fista,%zu,%zu,%.6f,%.4f,%.4f,%.2f\n",
+  fprintf(f->fp, "ideal,,,float,fista,%zu,%zu,%.6f,%.4f,%.4f,%.2f\n",
           res[0].trained, te->n, e_id, res[0].ev.psnr, res[0].ev.mean_l0,
           res[0].trained / res[0].seconds);
-  for (int k = 0; k < NNL; k++)
+  for (int k = 0; k < NRUN; k++)
     for (int r = 0; r < 2; r++) {
       const beh_run *br = &runs[k];
       const xb_learn_eval *ev = r ? &br->fista : &br->ista;
-      fprintf(f->fp, "behavioral,%s,%.3f,%s,%zu,%zu,%.6f,%.4f,%.4f,%.2f\n",
-              br->f == 0 ? "linear" : "exp", br->f, r ? "fista" : "ista",
+      fprintf(f->fp, "behavioral,%s,%.3f,%s,%s,%zu,%zu,%.6f,%.4f,%.4f,"
+                     "%.2f\n", br->f == 0 ? "linear" : "exp", br->f,
+              br->accum ? "accumulate" : "overlap", r ? "fista" : "ista",
               br->trained, te->n, ev->rel_err, ev->psnr, ev->mean_l0,
               br->trained / br->seconds);
     }
   for (int r = 0; r < 2; r++) {
     const xb_learn_eval *ev = r ? &ev_rf : &res[2].ev;
-    fprintf(f->fp, "behavioral read of the ideal D,exp,1,%s,0,%zu,%.6f,%.4f,"
-                   "%.4f,\n", r ? "fista" : "ista", te->n, ev->rel_err,
+    fprintf(f->fp, "behavioral read of the ideal D,exp,1,,%s,0,%zu,%.6f,"
+                   "%.4f,%.4f,\n", r ? "fista" : "ista", te->n, ev->rel_err,
             ev->psnr, ev->mean_l0);
   }
   if (lc)
-    fprintf(f->fp, "circuit,exp,1,ista,%zu,%zu,%.6f,%.4f,%.4f,%.2f\n",
+    fprintf(f->fp, "circuit,exp,1,overlap,ista,%zu,%zu,%.6f,%.4f,%.4f,"
+                   "%.2f\n",
             res[1].trained, nct, sub[2].rel_err, sub[2].psnr,
             sub[2].mean_l0, res[1].trained / res[1].seconds);
   if (xbx_file_commit(f))
@@ -503,7 +538,12 @@ int main(int argc, char **argv)
    * `reps` write periods. Energy: the read current of each plane for one
    * window (V I T with the ranged drive: I about 6.5 spikes' worth per
    * sensed line) plus charging the lines; the write: Vdd^2 G t over the
-   * overlap of selected cells and Vdd^2/4 G t over half-selected ones. */
+   * overlap of selected cells and Vdd^2/4 G t over half-selected ones.
+   * The accumulate write, from its counts in the PCMO run: its write
+   * periods, Vdd^2 G t_rpulse per r pulse on the selected cell and Vdd^2/4
+   * G t_rpulse on the row's other cells, and Vdd^2/4 G over each period
+   * on the written column's cells; the digital accumulator (about L0 x
+   * dim multiply-adds per patch) is not included. */
   const xb_read_params *rp = xb_read_params_of(rd);
   double gmin, gmax;
   xb_device_bounds(dev, &gmin, &gmax);
@@ -524,6 +564,12 @@ int main(int argc, char **argv)
                                   (l0 * dim + m * dim * 0.2));
   double t_patch = n_reads * t_read + t_write;
   double e_patch = e_read + e_int + e_write;
+  double np = pacc->w.patches ? (double)pacc->w.patches : 1;
+  double acc_periods = pacc->w.periods / np, acc_pulses = pacc->w.pulses / np;
+  double t_acc = acc_periods * wp.t_write;
+  double e_acc = acc_pulses * vdd * vdd * gavg * wp.t_rpulse *
+                     (1 + 0.25 * (m - 1)) +
+                 acc_periods * 0.25 * vdd * vdd * gavg * wp.t_write * dim;
   snprintf(path, sizeof path, "%s/parca_cost.csv", o.out);
   f = xbx_file_open(path);
   if (!f)
@@ -535,6 +581,9 @@ int main(int argc, char **argv)
           e_read + e_int);
   fprintf(f->fp, "update_d_write,%.4g,%.4g\n", t_write, e_write);
   fprintf(f->fp, "total,%.4g,%.4g\n", t_patch, e_patch);
+  fprintf(f->fp, "update_d_accumulate_write,%.4g,%.4g\n", t_acc, e_acc);
+  fprintf(f->fp, "total_accumulate,%.4g,%.4g\n", n_reads * t_read + t_acc,
+          e_read + e_int + e_acc);
   if (xbx_file_commit(f))
     goto fail;
   printf("\nper patch (Table 2.2 style): %.0f reads x %.1f ns + %d writes x "
@@ -542,19 +591,25 @@ int main(int argc, char **argv)
          "  (seed: 200 reads 4.8 us, total 5.14 us; software 17.2 ms)\n",
          n_reads, t_read * 1e9, wp.reps, wp.t_write * 1e9, t_patch * 1e6,
          e_patch);
+  printf("  with the accumulate write (PCMO run): %.2f write periods and "
+         "%.1f r pulses per patch,\n  %.2f us write, %.2f us and %.3g J per "
+         "patch\n", acc_periods, acc_pulses, t_acc * 1e6,
+         (n_reads * t_read + t_acc) * 1e6, e_read + e_int + e_acc);
 
   /* Dictionary images. */
-  const char *dn[3] = {"initial", "ideal", "behavioral"};
-  const double *dd[3] = {D0, xb_learner_dict(li), Dbeh};
-  for (int k = 0; k < 3; k++) {
+  const char *dn[4] = {"initial", "ideal", "behavioral", "accumulate"};
+  const double *dd[4] = {D0, xb_learner_dict(li), Dbeh,
+                         xb_learner_dict(pacc->l)};
+  for (int k = 0; k < 4; k++) {
     snprintf(path, sizeof path, "%s/parca_dict_%s.dat", o.out, dn[k]);
     if (write_mosaic(path, dd[k], dim, m))
       goto fail;
   }
   char vars[2048], png[1024];
   snprintf(vars, sizeof vars,
-           "dir='%s'; title_data='%s'; e0=%.4f; e1=%.4f; e2=%.4f", o.out,
-           data, ev0.rel_err, e_id, pcmo->fista.rel_err);
+           "dir='%s'; title_data='%s'; e0=%.4f; e1=%.4f; e2=%.4f; e3=%.4f",
+           o.out, data, ev0.rel_err, e_id, pcmo->fista.rel_err,
+           pacc->fista.rel_err);
   snprintf(png, sizeof png, "%s/parca_dict.png", o.out);
   if (xbx_gnuplot(SRC "/plots/parca_dict.gp", vars, png))
     goto fail;
@@ -565,17 +620,19 @@ int main(int argc, char **argv)
   f = xbx_file_open(path);
   if (!f)
     goto fail;
-  fprintf(f->fp, "# behavioral PARCA learning, %zu patches at eta %g; PCMO "
-                 "cell with its NL labels (%.2f/%.2f) times nl_scale; ideal "
-                 "%.6f\n", runs[0].trained, o.eta_hw, nlp, nld, e_id);
+  fprintf(f->fp, "# behavioral PARCA learning, %zu patches at eta %g "
+                 "(overlap write) or %g (accumulate write); PCMO cell with its "
+                 "NL labels (%.2f/%.2f) times nl_scale; ideal %.6f\n",
+          runs[0].trained, o.eta_hw, o.eta_acc, nlp, nld, e_id);
   fprintf(f->fp, "nl_scale,nl_ltp,nl_ltd,err_ista,err_fista,l0_fista,"
-                 "ratio_fista_ideal\n");
-  for (int k = 0; k < NNL; k++)
-    fprintf(f->fp, "%.3f,%.4f,%.4f,%.6f,%.6f,%.4f,%.4f\n", runs[k].f,
+                 "ratio_fista_ideal,write\n");
+  for (int k = 0; k < NRUN; k++)
+    fprintf(f->fp, "%.3f,%.4f,%.4f,%.6f,%.6f,%.4f,%.4f,%s\n", runs[k].f,
             nlp * runs[k].f + 0.0, nld * runs[k].f + 0.0, /* no -0 */
             runs[k].ista.rel_err,
             runs[k].fista.rel_err, runs[k].fista.mean_l0,
-            runs[k].fista.rel_err / e_id);
+            runs[k].fista.rel_err / e_id,
+            runs[k].accum ? "accumulate" : "overlap");
   if (xbx_file_commit(f))
     goto fail;
   snprintf(vars, sizeof vars, "dir='%s'; ideal=%.6f; rf=%.6f", o.out, e_id,
@@ -589,6 +646,8 @@ int main(int argc, char **argv)
          "%.2f, \"ratio_err\": %.3f, \"behavioral_err_ista\": %.4f, "
          "\"behavioral_linear_err\": %.4f, \"ratio_linear\": %.3f, "
          "\"nl_scale_within_1_25\": %.3g, "
+         "\"accumulate_err\": %.4f, \"accumulate_l0\": %.2f, "
+         "\"ratio_accumulate\": %.3f, \"accumulate_linear_err\": %.4f, "
          "\"behavioral_read_ideal_dict_err\": %.4f, "
          "\"circuit_err_subset\": %.4f, "
          "\"patch_time_s\": %.4g, \"patch_energy_j\": %.4g}\n",
@@ -596,6 +655,8 @@ int main(int argc, char **argv)
          pcmo->fista.rel_err, pcmo->fista.mean_l0,
          pcmo->fista.rel_err / e_id, pcmo->ista.rel_err,
          linr->fista.rel_err, linr->fista.rel_err / e_id, f_pass,
+         pacc->fista.rel_err, pacc->fista.mean_l0,
+         pacc->fista.rel_err / e_id, runs[NNL].fista.rel_err,
          ev_rf.rel_err, lc ? sub[2].rel_err : NAN, t_patch, e_patch);
   rc = 0;
   goto cleanup;
@@ -605,7 +666,7 @@ cleanup:
   xb_learner_free(li);
   xb_learner_free(lc);
   xb_learner_free(lr);
-  for (int k = 0; k < NNL; k++) {
+  for (int k = 0; k < NRUN; k++) {
     xb_learner_free(runs[k].l);
     xb_device_free(runs[k].own);
   }

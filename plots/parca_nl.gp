@@ -1,7 +1,8 @@
 # PARCA learning against the device's nonlinearity: held-out relative error
 # of dictionaries learned with the array in the loop (behavioral fidelity),
 # the cell being the seed's PCMO (NL labels LTP 3.68 / LTD -6.76, 50
-# levels) with both labels scaled by nl_scale (0: a straight response).
+# levels) with both labels scaled by nl_scale (0: a straight response),
+# with PARCA's overlap write and with the accumulate write (column 8).
 # Called by experiments/parca_demo with
 #   dir='...'; ideal=..; rf=..; png='...'
 set terminal pngcairo size 900,560 font "Sans,11"
@@ -14,8 +15,11 @@ set key bottom right
 set grid
 set xrange [-0.05:1.05]
 set yrange [0:*]
-plot dir."/parca_nl.csv" using 1:5 with linespoints lw 2 pt 7 title "learned on the array, read back with FISTA", \
-     dir."/parca_nl.csv" using 1:4 with linespoints lw 1 pt 6 dt 2 title "the same, read back with ISTA (the loop's own)", \
+ov(c) = strcol(8) eq "overlap" ? column(c) : NaN
+ac(c) = strcol(8) eq "accumulate" ? column(c) : NaN
+plot dir."/parca_nl.csv" using 1:(ov(5)) with linespoints lw 2 pt 7 title "overlap write (PARCA), read back with FISTA", \
+     dir."/parca_nl.csv" using 1:(ov(4)) with linespoints lw 1 pt 6 dt 2 title "overlap write, read back with ISTA (the loop's own)", \
+     dir."/parca_nl.csv" using 1:(ac(5)) with linespoints lw 2 pt 5 lc rgb "#208020" title "accumulate write, read back with FISTA", \
      ideal with lines lw 2 lc rgb "black" title sprintf("ideal run (float, FISTA): %.3f", ideal), \
      1.25 * ideal with lines dt 3 lc rgb "black" title "1.25 x ideal", \
      rf with lines dt 4 lc rgb "#a04040" title sprintf("ideal D through the PCMO read path: %.3f", rf)

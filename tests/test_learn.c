@@ -295,8 +295,10 @@ END_TEST
  * same behavioral run from the same start on a cell with PCMO's labels
  * (LTP 3.68 / LTD -6.76, models/pcmo_parca.ini) instead of a straight
  * response ends at a clearly higher held-out error, while the straight
- * response learns. parca_demo measures the same over 300,000 patches
- * (2.0x against 1.2x the ideal run's error); here 20,000. */
+ * response learns; with the accumulate write PCMO learns about as well as
+ * the straight response. parca_demo measures the same over 300,000
+ * patches (2.0x against 1.2x the ideal run's error; 1.1x with the
+ * accumulate write); here 20,000. */
 static double beh_mnist(const xb_patches *tr, const xb_patches *te,
                         const double *D0, const xb_device *d, int accum)
 {
