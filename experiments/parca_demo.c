@@ -248,7 +248,7 @@ int main(int argc, char **argv)
 
   xb_err err;
   int rc = 1;
-  xb_learner *li = NULL, *lc = NULL, *lr = NULL;
+  xb_learner *li = NULL, *lc = NULL, *lca = NULL, *lr = NULL;
   xb_device *dlin = NULL;
   beh_run runs[NRUN];
   memset(runs, 0, sizeof runs);
@@ -344,7 +344,8 @@ int main(int argc, char **argv)
       goto fail;
   }
 
-  result res[3]; /* ideal, circuit, ideal D through the behavioral read */
+  result res[4]; /* ideal, circuit, ideal D through the behavioral read,
+                    circuit with the accumulate write */
   memset(res, 0, sizeof res);
   xb_learn_eval ev0, ev_rf = {0, 0, 0};
   char path[1024];
@@ -415,14 +416,17 @@ int main(int argc, char **argv)
                  &ev_rf, &err))
     goto fail;
 
-  /* Circuit: continue from the PCMO behavioral dictionary for a few
-   * patches, every read and write through the array network; evaluated on
-   * a small held-out subset, next to the other two on the same subset. */
-  xb_learn_params pc = pb;
-  pc.fidelity = 2;
-  pc.batch = 1;
+  /* Circuit: continue from the PCMO behavioral dictionaries for a few
+   * patches, every read and write through the array network (the overlap
+   * write, and the accumulate write from its own dictionary); evaluated
+   * on a small held-out subset, next to the others on the same subset. */
+  xb_learn_params pc = pb, pca = pa;
+  pc.fidelity = pca.fidelity = 2;
+  pc.batch = pca.batch = 1;
   size_t nct = (size_t)o.circuit_test < te->n ? (size_t)o.circuit_test : te->n;
-  xb_learn_eval sub[3] = {{0, 0, 0}, {0, 0, 0}, {0, 0, 0}};
+  /* ideal, behavioral PCMO, circuit, accumulate behavioral, its circuit */
+  xb_learn_eval sub[5];
+  memset(sub, 0, sizeof sub);
   if (o.circuit > 0 && nct > 0) {
     lc = xb_learner_create(dim, &pc, Dbeh, o.seed, &err);
     if (!lc || xb_learner_attach(lc, dev, rd, &wp, NULL, &err) ||
@@ -434,6 +438,15 @@ int main(int argc, char **argv)
       goto fail;
     res[1].trained = (size_t)o.circuit;
     res[1].ev = sub[2];
+    lca = xb_learner_create(dim, &pca, xb_learner_dict(pacc->l), o.seed,
+                            &err);
+    if (!lca || xb_learner_attach(lca, dev, rd, &wp, NULL, &err) ||
+        train(lca, tr, (size_t)o.circuit, 1, "circuit acc", &res[3].seconds,
+              &err) ||
+        xb_learner_evaluate(lca, te->x, nct, &sub[4], &err) ||
+        xb_learner_evaluate(pacc->l, te->x, nct, &sub[3], &err))
+      goto fail;
+    res[3].trained = (size_t)o.circuit;
   }
 
   /* ---- outputs ---- */
@@ -472,6 +485,9 @@ int main(int argc, char **argv)
            "circuit %.4f (after %d circuit patches, %.1f s)\n",
            nct, sub[0].rel_err, sub[1].rel_err, sub[2].rel_err, o.circuit,
            res[1].seconds);
+  if (lca)
+    printf("  the same, accumulate write: behavioral PCMO %.4f, circuit %.4f "
+           "(%.1f s)\n", sub[3].rel_err, sub[4].rel_err, res[3].seconds);
   double f_pass = -1; /* largest scale of PCMO's nonlinearity within 1.25x */
   for (int k = 0; k < NNL; k++)
     if (runs[k].fista.rel_err <= 1.25 * e_id)
@@ -530,6 +546,11 @@ int main(int argc, char **argv)
                    "%.2f\n",
             res[1].trained, nct, sub[2].rel_err, sub[2].psnr,
             sub[2].mean_l0, res[1].trained / res[1].seconds);
+  if (lca)
+    fprintf(f->fp, "circuit,exp,1,accumulate,ista,%zu,%zu,%.6f,%.4f,%.4f,"
+                   "%.2f\n",
+            res[3].trained, nct, sub[4].rel_err, sub[4].psnr,
+            sub[4].mean_l0, res[3].trained / res[3].seconds);
   if (xbx_file_commit(f))
     goto fail;
 
@@ -650,6 +671,7 @@ int main(int argc, char **argv)
          "\"ratio_accumulate\": %.3f, \"accumulate_linear_err\": %.4f, "
          "\"behavioral_read_ideal_dict_err\": %.4f, "
          "\"circuit_err_subset\": %.4f, "
+         "\"circuit_accumulate_err_subset\": %.4f, "
          "\"patch_time_s\": %.4g, \"patch_energy_j\": %.4g}\n",
          im ? "mnist" : "synthetic", e_id, res[0].ev.mean_l0,
          pcmo->fista.rel_err, pcmo->fista.mean_l0,
@@ -657,7 +679,8 @@ int main(int argc, char **argv)
          linr->fista.rel_err, linr->fista.rel_err / e_id, f_pass,
          pacc->fista.rel_err, pacc->fista.mean_l0,
          pacc->fista.rel_err / e_id, runs[NNL].fista.rel_err,
-         ev_rf.rel_err, lc ? sub[2].rel_err : NAN, t_patch, e_patch);
+         ev_rf.rel_err, lc ? sub[2].rel_err : NAN,
+         lca ? sub[4].rel_err : NAN, t_patch, e_patch);
   rc = 0;
   goto cleanup;
 fail:
@@ -665,6 +688,7 @@ fail:
 cleanup:
   xb_learner_free(li);
   xb_learner_free(lc);
+  xb_learner_free(lca);
   xb_learner_free(lr);
   for (int k = 0; k < NRUN; k++) {
     xb_learner_free(runs[k].l);

@@ -207,8 +207,11 @@ END_TEST
  * variation one r pulse moves D by 1/levels, so after each patch D must
  * be D + n/levels with n = trunc(levels * acc), acc the sum of -eta r z^T
  * since the cell last moved; checked over two patches (the second
- * carries the first's remainders), with the write counts. */
-START_TEST(test_accumulate_exact)
+ * carries the first's remainders), with the write counts. At fidelity 2
+ * the pulses go through the network (wires of 1 uOhm: the overlapping
+ * cells see the full write voltage, the others half of it), a column and
+ * a write period at a time, and must land the same. */
+static void accumulate_exact(int fidelity)
 {
   enum { DIM = 16, M = 8 };
   xb_linear_params lp;
@@ -237,8 +240,12 @@ START_TEST(test_accumulate_exact)
   p.fidelity = 1;
   p.batch = 1;
   p.accum = 1;
+  p.fidelity = fidelity;
+  xb_array_params ap;
+  xb_param_defaults(&xb_array_param_set, &ap);
+  ap.rw_row = ap.rw_col = ap.r_drive = 1e-6;
   xb_learner *l = xb_learner_create(DIM, &p, D0, 1, &e);
-  ck_assert_int_eq(xb_learner_attach(l, d, r, NULL, NULL, &e), XB_OK);
+  ck_assert_int_eq(xb_learner_attach(l, d, r, NULL, &ap, &e), XB_OK);
   double D[DIM * M], acc[DIM * M], z[M], z2[M];
   memcpy(D, xb_learner_dict(l), sizeof D);
   memset(acc, 0, sizeof acc);
@@ -287,6 +294,17 @@ START_TEST(test_accumulate_exact)
   xb_learner_free(l);
   xb_read_free(r);
   xb_device_free(d);
+}
+
+START_TEST(test_accumulate_exact)
+{
+  accumulate_exact(1);
+}
+END_TEST
+
+START_TEST(test_accumulate_exact_network)
+{
+  accumulate_exact(2);
 }
 END_TEST
 
@@ -395,16 +413,20 @@ START_TEST(test_bad_input)
   xb_learn_writes w = xb_learner_writes(l);
   ck_assert(w.patches == 0 && w.periods == 0 && w.pulses == 0);
   xb_learner_free(l);
-  /* The accumulate write is modelled at fidelity 1 only. */
-  p.fidelity = 2;
+  /* The accumulate write needs an r pulse to overlap a full Z window:
+   * here one clock of a 16-clock half period, and the pulse is elsewhere. */
   p.accum = 1;
   l = xb_learner_create(2, &p, D, 1, &e);
   xb_device *d = xb_device_create(xb_device_linear, NULL, NULL, NULL, NULL,
                                   &e);
   xb_read *r = xb_read_create(xb_read_diff, NULL, NULL);
   ck_assert(l && d && r);
-  ck_assert_int_eq(xb_learner_attach(l, d, r, NULL, NULL, &e), XB_EINVAL);
-  ck_assert_msg(strstr(e.msg, "fidelity 1 only") != NULL, "%s", e.msg);
+  xb_write_params wp;
+  xb_param_defaults(&xb_write_param_set, &wp);
+  wp.zbits = 1;
+  int arc = xb_learner_attach(l, d, r, &wp, NULL, &e);
+  ck_assert_msg(arc == XB_EINVAL, "%d %s", arc, e.msg);
+  ck_assert_msg(strstr(e.msg, "does not overlap a full Z window") != NULL, "%s", e.msg);
   xb_read_free(r);
   xb_device_free(d);
   xb_learner_free(l);
@@ -429,6 +451,7 @@ static Suite *learn_suite(void)
   tcase_add_test(tc, test_ista_optimality);
   tcase_add_test(tc, test_behavioral_learns_and_is_deterministic);
   tcase_add_test(tc, test_accumulate_exact);
+  tcase_add_test(tc, test_accumulate_exact_network);
   tcase_add_test(tc, test_bad_input);
   suite_add_tcase(s, tc);
   return s;

@@ -26,12 +26,13 @@
  * gets one pulse of its overlap time (xb_write_overlap) at the full write
  * voltage through the device model (nonlinearity, variation); at fidelity
  * 2 the whole parallel write runs through the network
- * (xb_write_parallel). The accumulate write (fidelity 1, p.accum) instead
- * sums -eta r z^T per cell in double precision and pulses a cell by the
- * whole number of r pulses its sum holds: r_i from the row as its cells
- * hold it, z_j the 4-bit code, each pulse count applied as one pulse of
+ * (xb_write_parallel). The accumulate write (p.accum) instead sums
+ * -eta r z^T per cell in double precision and pulses a cell by the whole
+ * number of r pulses its sum holds: r_i from the row as its cells hold
+ * it, z_j the 4-bit code; at fidelity 1 each pulse count is one pulse of
  * its overlap under a full Z window (xb_write_overlap, one repetition per
- * r_levels pulses).
+ * r_levels pulses), at fidelity 2 the same write periods, a column at a
+ * time, through the network.
  */
 #include <cblas.h>
 #include <math.h>
@@ -77,7 +78,7 @@ struct xb_hw {
   double step;         /* D change of one r pulse, nominal */
   double *o1;          /* o1[k]: overlap (s) of k = 0 .. r_levels r pulses
                           in one write period with a full Z window */
-  int *colmax;         /* per thread, batch x atoms largest |pulses| */
+  long *colmax;        /* per thread, batch x atoms largest |pulses| */
   size_t colmax_cap;
 };
 
@@ -246,15 +247,11 @@ int xb_learner_attach(xb_learner *l, const xb_device *d, const xb_read *r,
       rc = xb__err(err, XB_ENOMEM, "accumulator of %zu cells", dim * m);
     for (int k = 0; !rc && k <= R; k++)
       h->o1[k] = fabs(xb_write_overlap(&w1, -k, w1.zbits));
-    if (!rc && l->p.fidelity != 1)
+    if (!rc && !(h->o1[1] > 0 && isfinite(h->o1[R])))
       rc = xb__err(err, XB_EINVAL,
-                   "accum: the accumulate write is modelled at fidelity 1 "
-                   "only (fidelity is %d)", l->p.fidelity);
-    else if (!rc && !(h->o1[1] > 0 && isfinite(h->o1[R])))
-      rc = xb__err(err, XB_EINVAL,
-                   "accum: no r pulse fits a write period under a full Z "
-                   "window (t_rpulse %g s, t_write %g s)", w1.t_rpulse,
-                   w1.t_write);
+                   "accum: one r pulse does not overlap a full Z window "
+                   "(zbits %d of %d clocks per half period)", w1.zbits,
+                   w1.clocks / 2);
     h->step = h->o1[1] / (xb_device_elec(d)->t_pulse * device_levels(d));
   }
   if (!rc && l->p.fidelity == 2) {
@@ -876,10 +873,35 @@ static double accum_width(const struct xb_hw *h, long n)
   return (double)(n / R) * h->o1[R] + h->o1[n % R];
 }
 
-/* Fidelity 1, accumulate write: per patch in order, each row's residual
- * r_i with the row as its cells hold it, acc_ij -= eta r_i z_j for the
- * patch's non-zero codes, and n = trunc(acc_ij / step) pulses where that
- * is non-zero (acc_ij keeps the rest). Rows go to the threads as in
+/* The accumulate write's sums of row i for one patch (x_i, codes z):
+ * r_i from the row as its cells hold it, acc_ij -= eta r_i z_j for the
+ * non-zero codes, and n[j] = trunc(acc_ij / step) whole r pulses (0 for
+ * the others; positive potentiates), which acc_ij gives up. */
+static void accum_row(const xb_learner *l, size_t i, double x, const double *z,
+                      long *n)
+{
+  const struct xb_hw *h = l->hw;
+  size_t m = (size_t)l->p.atoms;
+  double *acc = h->acc + i * m;
+  const double *Di = l->D + i * m;
+  double r = -x;
+  for (size_t j = 0; j < m; j++)
+    r += Di[j] * z[j];
+  for (size_t j = 0; j < m; j++) {
+    n[j] = 0;
+    if (z[j] == 0)
+      continue;
+    acc[j] -= l->p.eta * r * z[j];
+    double k = trunc(acc[j] / h->step);
+    acc[j] -= k * h->step;
+    /* A sum this far out means eta is far too large; the cell is at its
+     * bound long before 2^30 pulses. */
+    n[j] = (long)fmax(fmin(k, 0x1p30), -0x1p30);
+  }
+}
+
+/* Fidelity 1, accumulate write: per patch in order, accum_row and a pulse
+ * of each cell's n r pulses (accum_width). Rows go to the threads as in
  * xb__learn_hw_update. Each thread keeps, per patch and column, the
  * largest pulse count it wrote; their maximum gives the column's write
  * periods. */
@@ -893,16 +915,20 @@ static int update_accum(xb_learner *l, const double *X, size_t b,
   nthr = omp_get_max_threads();
 #endif
   size_t need = (size_t)nthr * b * m;
+  long *nr = malloc((size_t)nthr * m * sizeof(long));
+  if (!nr)
+    return xb__err(err, XB_ENOMEM, "write counts of a batch");
   if (need > h->colmax_cap) {
-    int *cm = realloc(h->colmax, need * sizeof(int));
-    if (!cm)
+    long *cm = realloc(h->colmax, need * sizeof(long));
+    if (!cm) {
+      free(nr);
       return xb__err(err, XB_ENOMEM, "write counts of a batch");
+    }
     h->colmax = cm;
     h->colmax_cap = need;
   }
-  memset(h->colmax, 0, need * sizeof(int));
+  memset(h->colmax, 0, need * sizeof(long));
   const double *g = xb_cells_g(h->cells);
-  double eta = l->p.eta, step = h->step;
   uint64_t pulses = 0;
   int rc = XB_OK;
 #pragma omp parallel for schedule(dynamic, 4) reduction(+ : pulses) \
@@ -912,49 +938,90 @@ static int update_accum(xb_learner *l, const double *X, size_t b,
 #ifdef _OPENMP
     tid = omp_get_thread_num();
 #endif
-    int *cm = h->colmax + (size_t)tid * b * m, failed = 0;
-    double *acc = h->acc + i * m;
-    const double *Di = l->D + i * m;
+    long *cm = h->colmax + (size_t)tid * b * m, *n = nr + (size_t)tid * m;
+    int failed = 0;
     for (size_t s = 0; s < b && !failed; s++) {
-      const double *z = Z + s * m;
-      double r = -X[s * dim + i];
-      for (size_t j = 0; j < m; j++)
-        r += Di[j] * z[j];
+      accum_row(l, i, X[s * dim + i], Z + s * m, n);
       for (size_t j = 0; j < m; j++) {
-        if (z[j] == 0)
+        long k = labs(n[j]);
+        if (!k)
           continue;
-        acc[j] -= eta * r * z[j];
-        double n = trunc(acc[j] / step);
-        if (n == 0)
-          continue;
-        acc[j] -= n * step;
-        /* A sum this far out means eta is far too large; the cell is at
-         * its bound long before 2^30 pulses. */
-        long k = (long)fmin(fabs(n), 0x1p30);
         double w = accum_width(h, k);
-        if (pulse_cell(l, g, i, j, n > 0 ? w : -w, &rc, err)) {
+        if (pulse_cell(l, g, i, j, n[j] > 0 ? w : -w, &rc, err)) {
           failed = 1;
           break;
         }
         pulses += (uint64_t)k;
         if (k > cm[s * m + j])
-          cm[s * m + j] = (int)k;
+          cm[s * m + j] = k;
       }
     }
   }
   long R = h->wp.r_levels;
   for (size_t s = 0; s < b; s++)
     for (size_t j = 0; j < m; j++) {
-      int mx = 0;
-      for (int t = 0; t < nthr; t++)
-        mx = h->colmax[((size_t)t * b + s) * m + j] > mx
-                 ? h->colmax[((size_t)t * b + s) * m + j]
-                 : mx;
+      long mx = 0;
+      for (int t = 0; t < nthr; t++) {
+        long v = h->colmax[((size_t)t * b + s) * m + j];
+        mx = v > mx ? v : mx;
+      }
       h->st.periods += (uint64_t)((mx + R - 1) / R);
     }
   h->st.pulses += pulses;
   h->st.patches += b;
   h->writes += b;
+  free(nr);
+  return rc;
+}
+
+/* Fidelity 2, accumulate write: per patch, every row's accum_row, then
+ * each column with pulses written through the network
+ * (xb_write_parallel, one repetition per period): the column's Z window
+ * full, the others empty, each row's r the pulses still owed to its cell
+ * there (at most r_levels a period, sign reversed: r < 0 potentiates). */
+static int update_circuit_accum(xb_learner *l, const double *X, size_t b,
+                                const double *Z, xb_err *err)
+{
+  struct xb_hw *h = l->hw;
+  size_t dim = (size_t)l->dim, m = (size_t)l->p.atoms;
+  long R = h->wp.r_levels;
+  xb_write_params w1 = h->wp;
+  w1.reps = 1;
+  long *n = malloc(dim * m * sizeof(long));
+  int *rq = malloc(dim * sizeof(int)), *zq = calloc(m, sizeof(int));
+  int rc = (!n || !rq || !zq) ? xb__err(err, XB_ENOMEM, "write") : XB_OK;
+  for (size_t s = 0; !rc && s < b; s++) {
+    const double *z = Z + s * m;
+    for (size_t i = 0; i < dim; i++)
+      accum_row(l, i, X[s * dim + i], z, n + i * m);
+    for (size_t j = 0; !rc && j < m; j++) {
+      for (;;) {
+        int any = 0;
+        for (size_t i = 0; i < dim; i++) {
+          long *left = n + i * m + j;
+          long q = *left > R ? R : (*left < -R ? -R : *left);
+          *left -= q;
+          rq[i] = (int)-q;
+          any |= q != 0;
+          h->st.pulses += (uint64_t)labs(q);
+        }
+        if (!any)
+          break;
+        zq[j] = w1.zbits;
+        rc = xb_write_parallel(h->arr, h->cells, &w1, rq, zq, NULL, err);
+        zq[j] = 0;
+        h->st.periods++;
+        if (rc)
+          break;
+      }
+    }
+    sync_dict(l);
+    h->st.patches++;
+    h->writes++;
+  }
+  free(n);
+  free(rq);
+  free(zq);
   return rc;
 }
 
@@ -976,7 +1043,8 @@ int xb__learn_hw_update(xb_learner *l, const double *X, size_t b,
   if (!h)
     return xb__err(err, XB_ESTATE, "no array attached");
   if (h->arr)
-    return update_circuit(l, X, b, Z, err);
+    return h->acc ? update_circuit_accum(l, X, b, Z, err)
+                  : update_circuit(l, X, b, Z, err);
   if (h->acc)
     return update_accum(l, X, b, Z, err);
   size_t dim = (size_t)l->dim, m = (size_t)l->p.atoms;

@@ -25,7 +25,7 @@
  *                 wire parasitics, every write the parallel overlap write
  *                 through the network (xb_write_parallel).
  *
- * Write scheme at fidelity 1 (xb_learn_params.accum):
+ * Write scheme (xb_learn_params.accum):
  *   0 overlap     PARCA's: one parallel overlap write of r and Z per patch.
  *                 Every patch moves most cells of the active atoms a level
  *                 up or down, so a cell whose up and down steps differ
@@ -38,9 +38,11 @@
  *                 sum keeps the remainder. The pulses are written a column
  *                 at a time with PARCA's own write circuits: the column's Z
  *                 window full, the rows' r pulses counting each cell's
- *                 steps (up to r_levels per write period). Costs a dim x
- *                 atoms accumulator and a write period per written column
- *                 instead of reps periods per patch (xb_learner_writes).
+ *                 steps (up to r_levels per write period; at fidelity 2
+ *                 each period through the network, xb_write_parallel).
+ *                 Costs a dim x atoms accumulator and a write period per
+ *                 written column instead of reps periods per patch
+ *                 (xb_learner_writes).
  *
  * Codes for a mini-batch of `batch` patches are computed with the
  * dictionary as it stands at the start of the batch (batched matrix
@@ -80,7 +82,7 @@ extern "C" {
   X(int, dither, "1", 1, 0, 1,                                                \
     "write: 1 stochastic rounding of r and Z to their levels, 0 nearest")    \
   X(int, accum, "1", 0, 0, 1,                                                 \
-    "write at fidelity 1: 0 overlap write per patch, 1 accumulate (below)")
+    "write: 0 overlap write per patch, 1 accumulate (see above)")
 
 typedef struct xb_learn_params {
   XB_PARAM_STRUCT(XB_LEARN_PARAMS)
