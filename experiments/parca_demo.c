@@ -23,11 +23,12 @@
  *    with the accumulate write (xb_learn_params.accum: -eta r z^T summed
  *    per cell digitally, whole pulses written a column at a time).
  * 3. Outputs in <out>: parca_dict.png (initial and learned dictionaries,
- *    Fig. 2.21), parca_nl.png / .csv (held-out error against the
- *    nonlinearity, both writes), parca_metrics.csv (held-out relative error, PSNR, mean
- *    L0, speed per fidelity), parca_cost.csv (time and energy per patch in
- *    the style of Table 2.2, from the circuit parameters), a progress line
- *    on stderr, and a final JSON line.
+ *    Fig. 2.21, with both PCMO dictionaries), parca_nl.png / .csv
+ *    (held-out error against the nonlinearity, both writes),
+ *    parca_metrics.csv (held-out relative error, PSNR, mean L0, speed per
+ *    fidelity and write), parca_cost.csv (time and energy per patch in the
+ *    style of Table 2.2, from the circuit parameters and the accumulate
+ *    write's counts), a progress line on stderr, and a final JSON line.
  *
  * usage: parca_demo [--train N] [--test N] [--epochs E] [--beh-train N]
  *                   [--beh-epochs E] [--acc-epochs E] [--circuit N]

@@ -250,7 +250,9 @@ static void accumulate_exact(int fidelity)
   memcpy(D, xb_learner_dict(l), sizeof D);
   memset(acc, 0, sizeof acc);
   uint64_t pulses = 0, periods = 0;
-  int moved = 0, still = 0, R = 15; /* r_levels by default */
+  xb_write_params wd;
+  xb_param_defaults(&xb_write_param_set, &wd);
+  int moved = 0, still = 0, R = wd.r_levels; /* pulses per write period */
   for (int s = 0; s < 2; s++) {
     const double *x = X + s * DIM;
     /* The codes the training step will compute: encoding is
@@ -426,7 +428,8 @@ START_TEST(test_bad_input)
   wp.zbits = 1;
   int arc = xb_learner_attach(l, d, r, &wp, NULL, &e);
   ck_assert_msg(arc == XB_EINVAL, "%d %s", arc, e.msg);
-  ck_assert_msg(strstr(e.msg, "does not overlap a full Z window") != NULL, "%s", e.msg);
+  ck_assert_msg(strstr(e.msg, "does not overlap a full Z window") != NULL,
+                "%s", e.msg);
   xb_read_free(r);
   xb_device_free(d);
   xb_learner_free(l);

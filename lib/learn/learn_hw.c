@@ -877,7 +877,7 @@ static double accum_width(const struct xb_hw *h, long n)
  * r_i from the row as its cells hold it, acc_ij -= eta r_i z_j for the
  * non-zero codes, and n[j] = trunc(acc_ij / step) whole r pulses (0 for
  * the others; positive potentiates), which acc_ij gives up. */
-static void accum_row(const xb_learner *l, size_t i, double x, const double *z,
+static void accum_row(xb_learner *l, size_t i, double x, const double *z,
                       long *n)
 {
   const struct xb_hw *h = l->hw;
