@@ -643,9 +643,10 @@ int main(int argc, char **argv)
   if (!f)
     goto fail;
   fprintf(f->fp, "# behavioral PARCA learning, %zu patches at eta %g "
-                 "(overlap write) or %g (accumulate write); PCMO cell with its "
-                 "NL labels (%.2f/%.2f) times nl_scale; ideal %.6f\n",
-          runs[0].trained, o.eta_hw, o.eta_acc, nlp, nld, e_id);
+                 "(overlap write) or %zu at eta %g (accumulate write); PCMO "
+                 "cell with its NL labels (%.2f/%.2f) times nl_scale; ideal "
+                 "%.6f\n", runs[0].trained, o.eta_hw, runs[NNL].trained,
+          o.eta_acc, nlp, nld, e_id);
   fprintf(f->fp, "nl_scale,nl_ltp,nl_ltd,err_ista,err_fista,l0_fista,"
                  "ratio_fista_ideal,write\n");
   for (int k = 0; k < NRUN; k++)
