@@ -148,21 +148,33 @@ END_TEST
  * patch on one OpenMP thread, so the result must not depend on how many. */
 extern void omp_set_num_threads(int n);
 
+/* A straight-response cell without variation on PARCA's write scale: a
+ * 1 ns pulse at 1 V is one of its `levels` steps (0: the model's default
+ * count). */
+static xb_device *straight_cell(double gmin, double gmax, int levels)
+{
+  xb_linear_params lp;
+  xb_param_defaults(&xb_linear_param_set, &lp);
+  lp.gmin = gmin;
+  lp.gmax = gmax;
+  if (levels > 0)
+    lp.levels = levels;
+  xb_elec_params el;
+  xb_param_defaults(&xb_elec_param_set, &el);
+  el.vw_set = el.vw_reset = 1.0;
+  el.t_pulse = 1e-9;
+  xb_err e;
+  xb_device *d = xb_device_create(xb_device_linear, &lp, NULL, &el, NULL, &e);
+  ck_assert_msg(d != NULL, "%s", e.msg);
+  return d;
+}
+
 START_TEST(test_behavioral_learns_and_is_deterministic)
 {
   xb_synth *s = task(20, 3000);
   int dim = (int)s->patches->dim, m = 40;
   double *D0 = init_from(s->patches, m);
-  xb_linear_params lp;
-  xb_param_defaults(&xb_linear_param_set, &lp);
-  lp.gmin = 1.17e-7;
-  lp.gmax = 8e-7;
-  xb_elec_params el;
-  xb_param_defaults(&xb_elec_param_set, &el);
-  el.vw_set = el.vw_reset = 1.0;
-  el.t_pulse = 1e-9;
-  xb_device *d = xb_device_create(xb_device_linear, &lp, NULL, &el, NULL,
-                                  NULL);
+  xb_device *d = straight_cell(1.17e-7, 8e-7, 0);
   xb_read *r = xb_read_create(xb_read_diff, NULL, NULL);
   xb_learn_params p;
   xb_param_defaults(&xb_learn_param_set, &p);
@@ -214,18 +226,9 @@ END_TEST
 static void accumulate_exact(int fidelity)
 {
   enum { DIM = 16, M = 8 };
-  xb_linear_params lp;
-  xb_param_defaults(&xb_linear_param_set, &lp);
-  lp.gmin = 1e-7;
-  lp.gmax = 1e-6;
-  lp.levels = 40;
-  xb_elec_params el;
-  xb_param_defaults(&xb_elec_param_set, &el);
-  el.vw_set = el.vw_reset = 1.0;
-  el.t_pulse = 1e-9; /* as wide as an r pulse: one r pulse, one level */
+  const double levels = 40; /* an r pulse (1 ns) is one level */
+  xb_device *d = straight_cell(1e-7, 1e-6, (int)levels);
   xb_err e;
-  xb_device *d = xb_device_create(xb_device_linear, &lp, NULL, &el, NULL, &e);
-  ck_assert_msg(d != NULL, "%s", e.msg);
   xb_read *r = xb_read_create(xb_read_diff, NULL, NULL);
   double D0[DIM * M], X[2 * DIM];
   for (int k = 0; k < DIM * M; k++) /* away from the bounds */
@@ -237,7 +240,6 @@ static void accumulate_exact(int fidelity)
   p.atoms = M;
   p.lambda = 0.05;
   p.eta = 0.3;
-  p.fidelity = 1;
   p.batch = 1;
   p.accum = 1;
   p.fidelity = fidelity;
@@ -269,9 +271,9 @@ static void accumulate_exact(int fidelity)
         if (z[j] == 0)
           continue;
         acc[i * M + j] -= p.eta * ri * z[j];
-        double n = trunc(acc[i * M + j] * lp.levels);
-        acc[i * M + j] -= n / lp.levels;
-        D[i * M + j] += n / lp.levels;
+        double n = trunc(acc[i * M + j] * levels);
+        acc[i * M + j] -= n / levels;
+        D[i * M + j] += n / levels;
         pulses += (uint64_t)fabs(n);
         colmax[j] = fmax(colmax[j], fabs(n));
         moved += n != 0;

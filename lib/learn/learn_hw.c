@@ -759,6 +759,17 @@ static int write_level(double s, int dither, uint32_t u, int lo, int hi)
   return (int)(v > hi ? hi : (v < lo ? lo : v));
 }
 
+/* The indices of the non-zero codes among z[0 .. m) into nzj; their
+ * number. */
+static size_t nonzeros(const double *z, size_t m, size_t *nzj)
+{
+  size_t nz = 0;
+  for (size_t j = 0; j < m; j++)
+    if (z[j] != 0)
+      nzj[nz++] = j;
+  return nz;
+}
+
 /* Write levels of one patch's codes (zq, m entries) for write number
  * `write`: Z dithered like r (below), from its own stream, so that codes
  * below half a Z level still move the cells on average. Also the list of
@@ -767,18 +778,16 @@ static size_t z_levels(const xb_learner *l, const double *z, uint64_t write,
                        int *zq, size_t *nzj)
 {
   const struct xb_hw *h = l->hw;
-  size_t m = (size_t)l->p.atoms, nz = 0, blocks = (m + 3) / 4;
+  size_t m = (size_t)l->p.atoms, blocks = (m + 3) / 4;
   uint32_t u4[4] = {0, 0, 0, 0};
   for (size_t j = 0; j < m; j++) {
-    if (z[j] != 0)
-      nzj[nz++] = j;
     if (l->p.dither && j % 4 == 0)
       xb_rng_words(l->seed, 0xd18ull, write * blocks + j / 4, u4);
     /* Codes are >= 0; a zero code stays at level 0 either way. */
     zq[j] = write_level(z[j] * h->s_z, l->p.dither, u4[j % 4], 0,
                         h->wp.zbits);
   }
-  return nz;
+  return nonzeros(z, m, nzj);
 }
 
 /* Write levels rq[0 .. 4) of the rows 4 blk .. 4 blk + 3 (those below dim)
@@ -873,30 +882,28 @@ static double accum_width(const struct xb_hw *h, long n)
   return (double)(n / R) * h->o1[R] + h->o1[n % R];
 }
 
-/* The accumulate write's sums of row i for one patch (x_i, codes z):
- * r_i from the row as its cells hold it, acc_ij -= eta r_i z_j for the
- * non-zero codes, and n[j] = trunc(acc_ij / step) whole r pulses (0 for
- * the others; positive potentiates), which acc_ij gives up. */
+/* The accumulate write's sums of row i for one patch (x_i, codes z with
+ * their nz non-zero entries at nzj): r_i from the row as its cells hold
+ * it, acc_ij -= eta r_i z_j, and n[t] = trunc(acc_ij / step) whole r
+ * pulses for j = nzj[t] (positive potentiates), which acc_ij gives up. */
 static void accum_row(xb_learner *l, size_t i, double x, const double *z,
-                      long *n)
+                      const size_t *nzj, size_t nz, long *n)
 {
   const struct xb_hw *h = l->hw;
   size_t m = (size_t)l->p.atoms;
   double *acc = h->acc + i * m;
   const double *Di = l->D + i * m;
   double r = -x;
-  for (size_t j = 0; j < m; j++)
-    r += Di[j] * z[j];
-  for (size_t j = 0; j < m; j++) {
-    n[j] = 0;
-    if (z[j] == 0)
-      continue;
+  for (size_t t = 0; t < nz; t++)
+    r += Di[nzj[t]] * z[nzj[t]];
+  for (size_t t = 0; t < nz; t++) {
+    size_t j = nzj[t];
     acc[j] -= l->p.eta * r * z[j];
     double k = trunc(acc[j] / h->step);
     acc[j] -= k * h->step;
     /* A sum this far out means eta is far too large; the cell is at its
      * bound long before 2^30 pulses. */
-    n[j] = (long)fmax(fmin(k, 0x1p30), -0x1p30);
+    n[t] = (long)fmax(fmin(k, 0x1p30), -0x1p30);
   }
 }
 
@@ -916,18 +923,24 @@ static int update_accum(xb_learner *l, const double *X, size_t b,
 #endif
   size_t need = (size_t)nthr * b * m;
   long *nr = malloc((size_t)nthr * m * sizeof(long));
-  if (!nr)
-    return xb__err(err, XB_ENOMEM, "write counts of a batch");
-  if (need > h->colmax_cap) {
+  size_t *nzj = malloc(b * m * sizeof(size_t));
+  size_t *nz = malloc(b * sizeof(size_t));
+  if (nr && nzj && nz && need > h->colmax_cap) {
     long *cm = realloc(h->colmax, need * sizeof(long));
-    if (!cm) {
-      free(nr);
-      return xb__err(err, XB_ENOMEM, "write counts of a batch");
+    if (cm) {
+      h->colmax = cm;
+      h->colmax_cap = need;
     }
-    h->colmax = cm;
-    h->colmax_cap = need;
+  }
+  if (!nr || !nzj || !nz || need > h->colmax_cap) {
+    free(nr);
+    free(nzj);
+    free(nz);
+    return xb__err(err, XB_ENOMEM, "write counts of a batch");
   }
   memset(h->colmax, 0, need * sizeof(long));
+  for (size_t s = 0; s < b; s++)
+    nz[s] = nonzeros(Z + s * m, m, nzj + s * m);
   const double *g = xb_cells_g(h->cells);
   uint64_t pulses = 0;
   int rc = XB_OK;
@@ -941,13 +954,15 @@ static int update_accum(xb_learner *l, const double *X, size_t b,
     long *cm = h->colmax + (size_t)tid * b * m, *n = nr + (size_t)tid * m;
     int failed = 0;
     for (size_t s = 0; s < b && !failed; s++) {
-      accum_row(l, i, X[s * dim + i], Z + s * m, n);
-      for (size_t j = 0; j < m; j++) {
-        long k = labs(n[j]);
+      const size_t *nzs = nzj + s * m;
+      accum_row(l, i, X[s * dim + i], Z + s * m, nzs, nz[s], n);
+      for (size_t t = 0; t < nz[s]; t++) {
+        size_t j = nzs[t];
+        long k = labs(n[t]);
         if (!k)
           continue;
         double w = accum_width(h, k);
-        if (pulse_cell(l, g, i, j, n[j] > 0 ? w : -w, &rc, err)) {
+        if (pulse_cell(l, g, i, j, n[t] > 0 ? w : -w, &rc, err)) {
           failed = 1;
           break;
         }
@@ -971,6 +986,8 @@ static int update_accum(xb_learner *l, const double *X, size_t b,
   h->st.patches += b;
   h->writes += b;
   free(nr);
+  free(nzj);
+  free(nz);
   return rc;
 }
 
@@ -989,16 +1006,20 @@ static int update_circuit_accum(xb_learner *l, const double *X, size_t b,
   w1.reps = 1;
   long *n = malloc(dim * m * sizeof(long));
   int *rq = malloc(dim * sizeof(int)), *zq = calloc(m, sizeof(int));
-  int rc = (!n || !rq || !zq) ? xb__err(err, XB_ENOMEM, "write") : XB_OK;
+  size_t *nzj = malloc(m * sizeof(size_t));
+  int rc = (!n || !rq || !zq || !nzj) ? xb__err(err, XB_ENOMEM, "write")
+                                      : XB_OK;
   for (size_t s = 0; !rc && s < b; s++) {
     const double *z = Z + s * m;
+    size_t nz = nonzeros(z, m, nzj);
     for (size_t i = 0; i < dim; i++)
-      accum_row(l, i, X[s * dim + i], z, n + i * m);
-    for (size_t j = 0; !rc && j < m; j++) {
+      accum_row(l, i, X[s * dim + i], z, nzj, nz, n + i * nz);
+    for (size_t t = 0; !rc && t < nz; t++) {
+      size_t j = nzj[t];
       for (;;) {
         int any = 0;
         for (size_t i = 0; i < dim; i++) {
-          long *left = n + i * m + j;
+          long *left = n + i * nz + t;
           long q = *left > R ? R : (*left < -R ? -R : *left);
           *left -= q;
           rq[i] = (int)-q;
@@ -1022,6 +1043,7 @@ static int update_circuit_accum(xb_learner *l, const double *X, size_t b,
   free(n);
   free(rq);
   free(zq);
+  free(nzj);
   return rc;
 }
 
