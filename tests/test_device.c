@@ -2,8 +2,10 @@
  * Device models and cells. The conformance suite runs over every built-in
  * model (the presets in models/, without variation): monotone LTP and LTD,
  * bounds, the write threshold, exact partial pulses, and state unchanged on
- * error. Then model-specific closed forms (Eq. 2.1/2.2, linear round trip)
- * and the statistics and determinism of each kind of variation.
+ * error. Then model-specific closed forms (Eq. 2.1/2.2, linear round trip),
+ * what the generic layer takes from each descriptor's optional ops (pulse
+ * count, derived values, the loader's type names), and the statistics and
+ * determinism of each kind of variation.
  */
 #include <stdio.h>
 #include <string.h>
@@ -542,6 +544,61 @@ START_TEST(test_create_errors)
 }
 END_TEST
 
+/* ---- descriptor ops ------------------------------------------------------ */
+
+/* The generic layer knows a model through its descriptor: the pulse count
+ * where the model has one, the derived values only the exp model gives,
+ * and the loader's messages listing the registry's names. */
+START_TEST(test_descriptor_ops)
+{
+  const double levels[NMODELS] = {50, 0, 0, 0};
+  for (int m = 0; m < NMODELS; m++) {
+    xb_device *d = model(m);
+    double want = levels[m];
+    if (m == 1)
+      want = ((const xb_linear_params *)xb_device_params(d))->levels;
+    ck_assert_msg(xb_device_levels(d) == want, "%s: %g pulses", presets[m],
+                  xb_device_levels(d));
+    char buf[8192];
+    xb_device_describe(d, buf, sizeof buf);
+    ck_assert_msg((strstr(buf, "derived: A_ltp = ") != NULL) == (m == 0),
+                  "%s", presets[m]);
+    xb_device_free(d);
+  }
+  /* The derived A of the exp preset: the label's, B from Eq. 2.1. */
+  xb_device *d = model(0);
+  const xb_exp_params *p = xb_device_params(d);
+  double a;
+  ck_assert_int_eq(xb_exp_a_from_nl(p->nl_ltp, p->levels, &a, NULL), XB_OK);
+  char want[160], buf[8192];
+  snprintf(want, sizeof want, "derived: A_ltp = %.6g pulses, B_ltp = %.6g S,",
+           a, xb_exp_b(a, p->levels, p->gmin, p->gmax));
+  xb_device_describe(d, buf, sizeof buf);
+  ck_assert_msg(strstr(buf, want) != NULL, "'%s' not in '%s'", want, buf);
+  xb_device_free(d);
+
+  static const struct {
+    const char *file, *msg;
+  } bad[] = {
+      {"no_type.ini",
+       "[device] type = exp | linear | softbounds | lut is missing"},
+      {"bad_type.ini", "[device] type = 'memristor' is not exp, linear, "
+                       "softbounds or lut"},
+      {"table_not_lut.ini", "[device] table only applies to type = lut"},
+      {"lut_missing_table.ini",
+       "[device] type = lut needs table = <file.csv>"},
+  };
+  for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+    xb_err e;
+    char path[512];
+    snprintf(path, sizeof path, "%s/bad/%s", XB_DATA, bad[k].file);
+    ck_assert_ptr_null(xb_device_load(path, &e));
+    ck_assert_msg(strstr(e.msg, bad[k].msg) != NULL, "%s: '%s'", bad[k].file,
+                  e.msg);
+  }
+}
+END_TEST
+
 static Suite *device_suite(void)
 {
   Suite *s = suite_create("device");
@@ -558,6 +615,7 @@ static Suite *device_suite(void)
   tcase_add_test(mod, test_response_functions);
   tcase_add_test(mod, test_sinh_iv);
   tcase_add_test(mod, test_create_errors);
+  tcase_add_test(mod, test_descriptor_ops);
   suite_add_tcase(s, mod);
   TCase *var = tcase_create("variation");
   tcase_set_timeout(var, 30);
