@@ -261,6 +261,15 @@ xb_device *xb_device_load(const char *path, xb_err *err);
 xb_device *xb_device_with_variation(const xb_device *d,
                                     const xb_var_params *var, xb_err *err);
 
+/* The straight-response twin of d: a new linear device with d's
+ * conductance range (xb_device_bounds), pulse count (xb_device_levels),
+ * electrical parameters and variation, so that it differs from d only in
+ * the shape of its pulse response (G after k pulses from Gmin is
+ * Gmin + k (Gmax - Gmin) / levels). The caller frees it with
+ * xb_device_free. NULL and err: XB_EINVAL for NULL d, XB_ETYPE when d's
+ * model has no pulse count (softbounds, lut). */
+xb_device *xb_device_straight(const xb_device *d, xb_err *err);
+
 /* Free; NULL is a no-op. Cells made from d must be freed first. */
 void xb_device_free(xb_device *d);
 
