@@ -65,12 +65,8 @@ void xb__learn_sync_dict(xb_learner *l)
  * one, else 50 (a model-independent guess). */
 static double device_levels(const xb_device *d)
 {
-  const void *mp = xb_device_params(d);
-  if (xb_device_type_of(d) == xb_device_exp)
-    return ((const xb_exp_params *)mp)->levels;
-  if (xb_device_type_of(d) == xb_device_linear)
-    return ((const xb_linear_params *)mp)->levels;
-  return 50.0;
+  double n = xb_device_levels(d);
+  return n > 0 ? n : 50.0;
 }
 
 /* The count table of the read circuit r (unreachable counts get an
