@@ -10,8 +10,9 @@
  * the offset mapping (one column per weight plus a reference column, the
  * tile's last, at the middle level). A block of the optional mask that is 0
  * gets no tile and contributes 0 (block-sparse mapping). Partial blocks at
- * the matrix edges still occupy a whole physical tile: unused cells stay at
- * Gmin, unused rows are driven at 0 V.
+ * the matrix edges still occupy a whole physical tile: unused cells hold
+ * weight 0 (both cells of a pair at Gmin, an offset cell at the middle
+ * level) and unused rows are driven at 0 V.
  *
  * Weight mapping. w_max = max |W| (over the kept blocks) maps to kmax
  * conductance levels of dG = (Gmax - Gmin) / L (L = `levels`, 0: the
@@ -134,9 +135,20 @@ void xb_tile_params_default(xb_tile_params *p);
 
 typedef struct xb_tiled xb_tiled;
 
-/* Map W (R x C, row-major, copied; every entry finite) onto tiles.
- * mask: NULL (dense) or ceil(R / rows) x ceil(C / K) bytes, row-major, 0 for
- * a block without a tile (its weights are ignored and contribute 0). p:
+/* The block grid an R x C matrix gets with parameters p (NULL: defaults):
+ * *brows = ceil(R / rows) block rows, *bcols = ceil(C / K) block columns,
+ * *k = K weight columns per tile (cols / 2 for the differential pair,
+ * cols - 1 for the offset mapping); any output may be NULL. For sizing a
+ * block mask before xb_tiled_create. XB_EINVAL for zero R or C, the
+ * parameter check's codes for bad p. */
+int xb_tile_grid(size_t R, size_t C, const xb_tile_params *p, size_t *brows,
+                 size_t *bcols, size_t *k, xb_err *err);
+
+/* Map W (R x C, row-major, copied; every entry finite, else XB_ENAN) onto
+ * tiles. mask: NULL (dense) or the brows x bcols bytes of xb_tile_grid,
+ * row-major, 1 for a block with a tile, 0 for one without (its weights are
+ * ignored and contribute 0); any other byte is XB_EINVAL (a mask of
+ * another type or grid). p:
  * NULL for the defaults; checked (XB_ERANGE/XB_ENAN naming the field, and
  * XB_EINVAL for combinations: xbits = 0 with bit_serial, xbits < 2 signed,
  * adc_bits 1, levels = 0 with a device that has no pulse count, kmax = 0).
@@ -213,11 +225,11 @@ int xb_tiled_tile_block(const xb_tiled *t, size_t k, size_t *bi, size_t *bj,
                         xb_err *err);
 /* Tile k's cell conductances (rows x cols, row-major, S). */
 int xb_tiled_tile_g(const xb_tiled *t, size_t k, double *g, xb_err *err);
-/* Tile k's physical column currents I (cols, A, flowing into the sense
+/* Tile k's physical column currents i_col (cols, A, flowing into the sense
  * amplifiers) with its rows driven at v (rows, V): the transfer matrix for
  * ohmic cells, a full solve otherwise. For checking against xb_array_read
  * on an array with the same conductances and wires. */
-int xb_tiled_tile_read(xb_tiled *t, size_t k, const double *v, double *I,
+int xb_tiled_tile_read(xb_tiled *t, size_t k, const double *v, double *i_col,
                        xb_err *err);
 
 #ifdef __cplusplus
