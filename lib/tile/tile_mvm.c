@@ -3,7 +3,7 @@
  * the column ADCs and the digital sums (xbar/tile.h), and the range
  * calibration.
  *
- * A batch is processed in chunks of CHUNK inputs. Each input is clipped
+ * A batch is processed in chunks of CHUNK_ROWS / P inputs. Each input is clipped
  * and quantized to q (|q| <= qmax) and split into P bit planes of row
  * values s in {0, +-1} (bit-serial) or one plane s = q (voltage mode),
  * each with a digital weight pw (2^b; -2^(xbits-1) for the sign bit of a
@@ -40,8 +40,9 @@
 #include "../core/core_impl.h"
 #include "tile_impl.h"
 
-/* Inputs per chunk: bounds the plane and current buffers. */
-#define CHUNK 256
+/* Plane rows (inputs times bit planes) per chunk: bounds the plane and
+ * current buffers (a few MB) while keeping the products large. */
+#define CHUNK_ROWS 2048
 
 /* What one pass over a chunk does. */
 typedef struct pass {
@@ -66,28 +67,34 @@ static int planes(const xb_tile_params *p, double *pw)
   return P;
 }
 
-/* q of one input value: clipped and quantized (unquantized: x / x_max). */
-static double quantize(const xb_tiled *t, double x)
+/* Q (n) from X (n): clipped and quantized, q = floor(x qmax / x_max + 1/2)
+ * (unquantized: x / x_max). Written with a truncating conversion of a
+ * non-negative value, so that the loop vectorises. */
+static void quantize(const xb_tiled *t, const double *X, size_t n, double *Q)
 {
-  double lo = t->p.x_signed ? -t->x_max : 0.0;
-  x = x < lo ? lo : x > t->x_max ? t->x_max : x;
-  if (t->p.xbits == 0)
-    return x / t->x_max;
-  return nearbyint(x * (t->qmax / t->x_max));
+  double lo = t->p.x_signed ? -t->x_max : 0.0, hi = t->x_max;
+  if (t->p.xbits == 0) {
+    for (size_t k = 0; k < n; k++)
+      Q[k] = (X[k] < lo ? lo : X[k] > hi ? hi : X[k]) / hi;
+    return;
+  }
+  double s = t->qmax / t->x_max, off = t->p.x_signed ? t->qmax : 0.0;
+  for (size_t k = 0; k < n; k++) {
+    double x = X[k] < lo ? lo : X[k] > hi ? hi : X[k];
+    Q[k] = (double)(int32_t)(x * s + off + 0.5) - off;
+  }
 }
 
-/* Row value of q on plane b. */
+/* Row value of q on plane b (bit-serial modes). */
 static double plane_value(const xb_tile_params *p, double q, int b)
 {
-  if (p->bit_serial == 0)
-    return q;
-  long iq = (long)q;
+  int32_t iq = (int32_t)q;
   if (p->bit_serial == 1) {
-    long m = iq < 0 ? -iq : iq;
+    int32_t m = iq < 0 ? -iq : iq;
     return ((m >> b) & 1) ? (iq < 0 ? -1.0 : 1.0) : 0.0;
   }
-  unsigned long code = (unsigned long)iq & ((1ul << p->xbits) - 1);
-  return (double)((code >> b) & 1);
+  uint32_t code = (uint32_t)iq & (uint32_t)((1ul << p->xbits) - 1);
+  return (double)((code >> b) & 1u);
 }
 
 /* V (nb P x rows) of block row r for the quantized chunk Q (nb x R). */
@@ -100,8 +107,13 @@ static void fill_planes(const xb_tiled *t, const pass *ps, const double *Q,
   for (size_t b = 0; b < nb; b++)
     for (int pl = 0; pl < ps->P; pl++) {
       double *v = V + (b * (size_t)ps->P + (size_t)pl) * rows;
-      for (size_t i = 0; i < h; i++)
-        v[i] = v_unit * plane_value(&t->p, Q[b * t->R + i0 + i], pl);
+      const double *q = Q + b * t->R + i0;
+      if (t->p.bit_serial == 0)
+        for (size_t i = 0; i < h; i++)
+          v[i] = v_unit * q[i];
+      else
+        for (size_t i = 0; i < h; i++)
+          v[i] = v_unit * plane_value(&t->p, q[i], pl);
       for (size_t i = h; i < rows; i++)
         v[i] = 0.0;
     }
@@ -148,22 +160,39 @@ static int row_currents(xb_tiled *t, size_t r, const double *V, size_t nv,
   return rc;
 }
 
-/* Decoded value c I_lsb / i_unit of difference current i. */
-static double convert(const xb_tiled *t, const pass *ps, const xb__tile *tl,
-                      size_t j, double i, uint64_t pos)
+/* Decoded value c I_lsb / i_unit of difference current i through the
+ * column's converter (mismatch or noise). */
+static double convert_sar(const xb_tiled *t, const pass *ps,
+                          const xb__tile *tl, size_t j, double i,
+                          uint64_t pos)
 {
-  if (ps->lsb == 0)
-    return i / ps->unit;
   int n = t->p.adc_bits;
-  double half = ldexp(1.0, n - 1), u = i / ps->lsb, c;
-  if (tl->adc)
-    c = (double)xb_sar_convert(tl->adc[j], ldexp(half + u + 0.5, -n), n, pos) -
-        half;
-  else {
-    c = floor(u + 0.5);
-    c = c < -half ? -half : c > half - 1 ? half - 1 : c;
-  }
+  double half = ldexp(1.0, n - 1), u = i / ps->lsb;
+  double c = (double)xb_sar_convert(tl->adc[j], ldexp(half + u + 0.5, -n), n,
+                                    pos) -
+             half;
   return c * (ps->lsb / ps->unit);
+}
+
+/* y[j] += f c_j I_lsb / i_unit for the w difference currents i (ideal
+ * ADC: c = floor(i / I_lsb + 1/2) clipped to the bipolar codes; no ADC:
+ * i / i_unit), as one vectorisable loop. */
+static void add_ideal(const xb_tiled *t, const pass *ps, const double *i,
+                      size_t w, double f, double *y)
+{
+  if (ps->lsb == 0) {
+    double g = f / ps->unit;
+    for (size_t j = 0; j < w; j++)
+      y[j] += g * i[j];
+    return;
+  }
+  double half = ldexp(1.0, t->p.adc_bits - 1), inv = 1.0 / ps->lsb;
+  double g = f * (ps->lsb / ps->unit), top = 2 * half - 0.5;
+  for (size_t j = 0; j < w; j++) {
+    double u = i[j] * inv + half + 0.5;
+    u = u < 0 ? 0 : u > top ? top : u;
+    y[j] += g * ((double)(int32_t)u - half);
+  }
 }
 
 /* Block row r's currents into the chunk outputs or the calibration max. */
@@ -185,6 +214,19 @@ static void accumulate(xb_tiled *t, pass *ps, size_t r, const double *cur,
     return;
   }
   double scale = t->x_max / t->qmax * t->w_lvl;
+  if (!t->tile[k0].adc) {
+    /* Cheap per value: a serial loop, which leaves the cores to OpenBLAS
+     * (its threads and OpenMP's would otherwise take turns spinning). */
+    for (size_t b = 0; b < nb; b++)
+      for (size_t pl = 0; pl < P; pl++)
+        for (size_t s = 0; s < nr; s++) {
+          const xb__tile *tl = &t->tile[k0 + s];
+          add_ideal(t, ps, cur + (b * P + pl) * ld + s * t->K,
+                    xb__tile_width(t, k0 + s), scale * ps->pw[pl],
+                    ps->Y + b * t->C + tl->bj * t->K);
+        }
+    return;
+  }
 #pragma omp parallel for schedule(static)
   for (size_t b = 0; b < nb; b++)
     for (size_t s = 0; s < nr; s++) {
@@ -194,9 +236,9 @@ static void accumulate(xb_tiled *t, pass *ps, size_t r, const double *cur,
       for (size_t j = 0; j < w; j++) {
         double acc = 0;
         for (size_t pl = 0; pl < P; pl++)
-          acc += ps->pw[pl] * convert(t, ps, tl, j,
-                                      cur[(b * P + pl) * ld + s * t->K + j],
-                                      (first + b) * P + pl);
+          acc += ps->pw[pl] *
+                 convert_sar(t, ps, tl, j, cur[(b * P + pl) * ld + s * t->K + j],
+                             (first + b) * P + pl);
         y[j] += scale * acc;
       }
     }
@@ -216,7 +258,8 @@ static int run(xb_tiled *t, const double *X, size_t n, double *Y,
     size_t nr = t->row_first[r + 1] - t->row_first[r];
     nmax = nr > nmax ? nr : nmax;
   }
-  size_t cn = n < CHUNK ? n : CHUNK, P = (size_t)ps.P;
+  size_t P = (size_t)ps.P, cn = CHUNK_ROWS / P;
+  cn = cn < 1 ? 1 : cn > n ? n : cn;
   double *Q = malloc(cn * t->R * sizeof(double));
   double *V = malloc(cn * P * rows * sizeof(double));
   double *cur = malloc((cn * P * nmax * t->K + 1) * sizeof(double));
@@ -224,8 +267,7 @@ static int run(xb_tiled *t, const double *X, size_t n, double *Y,
                           : XB_OK;
   for (size_t b0 = 0; b0 < n && !rc; b0 += cn) {
     size_t nb = n - b0 < cn ? n - b0 : cn;
-    for (size_t k = 0; k < nb * t->R; k++)
-      Q[k] = quantize(t, X[b0 * t->R + k]);
+    quantize(t, X + b0 * t->R, nb * t->R, Q);
     ps.Y = Y ? Y + b0 * t->C : NULL;
     if (Y)
       memset(ps.Y, 0, nb * t->C * sizeof(double));
