@@ -17,7 +17,13 @@
  *   divide) equals the untiled ideal path to 1e-12, and its effective
  *   weights equal W.
  * - Block mask: masked blocks contribute 0 and hold no weights; tile and
- *   weight counts follow the mask.
+ *   weight counts follow the mask; a mask without blocks gives 0.
+ * - Reprogramming and ranges: set_weights holds the new weights (ideal
+ *   device), keeps the device-to-device factors and redraws the
+ *   cycle-to-cycle error; calibration sets x_max = max |x| and i_fs to the
+ *   largest difference current recomputed from the tiles' own currents,
+ *   and the LSB is the smallest power-of-two multiple of the unit current
+ *   covering it.
  * - Bad input: each error code names its argument and nothing changes.
  * - Threads: 1 and 2 threads give bit-identical outputs and weights with
  *   device variation, wires, ADC mismatch and noise.
@@ -44,6 +50,17 @@ static xb_device *linear_device(double gmin, double gmax, double levels,
   xb_device *d = xb_device_create(xb_device_linear, &lp, NULL, NULL, var, &e);
   ck_assert_msg(d != NULL, "%s", e.msg);
   return d;
+}
+
+/* Defaults on 64 x 32 tiles (16 weights each): several tiles per test
+ * matrix at little cost. */
+static xb_tile_params small_tiles(void)
+{
+  xb_tile_params p;
+  xb_tile_params_default(&p);
+  p.rows = 64;
+  p.cols = 32;
+  return p;
 }
 
 /* Integers in [-m, m], with +-m present so that w_max = m. */
@@ -89,10 +106,7 @@ START_TEST(test_integer_exact)
     random_ints(X, N * R, 127, 3);
     exact_product(X, W, N, R, C, Ye);
     for (int mode = 0; mode < 3; mode++) {
-      xb_tile_params p;
-      xb_tile_params_default(&p);
-      p.rows = 64;
-      p.cols = 32;
+      xb_tile_params p = small_tiles();
       p.mapping = mapping;
       p.rw = p.r_drive = p.r_sense = 1e-6;
       p.x_max = 127;
@@ -329,6 +343,127 @@ START_TEST(test_mask)
 }
 END_TEST
 
+START_TEST(test_reprogram_range)
+{
+  enum { R = 70, C = 20, N = 40 };
+  double W1[R * C], W2[R * C], We[R * C], We2[R * C], X[N * R], Y[N * C],
+      Ye[N * C];
+  random_ints(W1, R * C, 8, 50);
+  random_ints(W2, R * C, 8, 51);
+  for (size_t k = 0; k < N * R; k++)
+    X[k] = 4 * xb_rng_uniform(52, 0, k) - 2;
+  X[5] = -2.5; /* the largest |x| */
+  xb_tile_params p = small_tiles();
+  p.wires = 0;
+  p.adc_bits = 0;
+  xb_err e;
+  /* Ideal device: the new weights exactly, and the product with them. */
+  xb_device *d = linear_device(1e-8, 1e-7, 8, NULL);
+  xb_tiled *t = xb_tiled_create(R, C, W1, NULL, &p, d, 1, &e);
+  ck_assert_int_eq(xb_tiled_set_weights(t, W2, &e), XB_OK);
+  xb_tiled_weights(t, We);
+  ck_assert_msg(max_rel_err(We, W2, R * C) <= 1e-12, "reprogrammed weights");
+  double Xi[N * R];
+  random_ints(Xi, N * R, 127, 53);
+  p.x_max = 127;
+  xb_tiled_free(t);
+  t = xb_tiled_create(R, C, W1, NULL, &p, d, 1, &e);
+  ck_assert_int_eq(xb_tiled_set_weights(t, W2, &e), XB_OK);
+  ck_assert_int_eq(xb_tiled_mvm(t, Xi, N, Y, &e), XB_OK);
+  exact_product(Xi, W2, N, R, C, Ye);
+  ck_assert_msg(max_rel_err(Y, Ye, N * C) <= 1e-12, "reprogrammed product");
+  xb_tiled_free(t);
+  xb_device_free(d);
+
+  /* Device-to-device factors are the cells', kept; cycle-to-cycle draws
+   * are new at every write. */
+  xb_var_params var;
+  xb_param_defaults(&xb_var_param_set, &var);
+  var.d2d_g = 0.2;
+  d = linear_device(1e-8, 1e-7, 8, &var);
+  t = xb_tiled_create(R, C, W1, NULL, &p, d, 1, &e);
+  xb_tiled_weights(t, We);
+  ck_assert_msg(max_rel_err(We, W1, R * C) > 1e-3, "d2d must show");
+  ck_assert_int_eq(xb_tiled_set_weights(t, W1, &e), XB_OK);
+  xb_tiled_weights(t, We2);
+  ck_assert_mem_eq(We, We2, sizeof We);
+  xb_tiled_free(t);
+  xb_device_free(d);
+  var.d2d_g = 0;
+  var.c2c = 0.02;
+  d = linear_device(1e-8, 1e-7, 8, &var);
+  t = xb_tiled_create(R, C, W1, NULL, &p, d, 1, &e);
+  xb_tiled_weights(t, We);
+  ck_assert_int_eq(xb_tiled_set_weights(t, W1, &e), XB_OK);
+  xb_tiled_weights(t, We2);
+  ck_assert_msg(max_rel_err(We, We2, R * C) > 1e-3, "c2c must be redrawn");
+  xb_tiled_free(t);
+  xb_device_free(d);
+
+  /* Calibration: x_max = max |x|; i_fs = the largest difference current
+   * of the quantized inputs, recomputed here from the tiles' currents; the
+   * LSB a power of two times the unit current, the smallest that covers
+   * i_fs. */
+  d = linear_device(1e-8, 1e-7, 8, NULL);
+  p.x_max = 0;
+  p.adc_bits = 8;
+  p.wires = 1;
+  t = xb_tiled_create(R, C, W1, NULL, &p, d, 1, &e);
+  double x0, f0, l0;
+  xb_tiled_range(t, &x0, &f0, &l0);
+  ck_assert_double_eq(x0, 1.0);
+  ck_assert_int_eq(xb_tiled_calibrate(t, X, N, &e), XB_OK);
+  double xm, fs, lsb;
+  xb_tiled_range(t, &xm, &fs, &lsb);
+  ck_assert_double_eq(xm, 2.5);
+  ck_assert(fs < f0);
+  double qmax = 127, v[64], ic[32], imax = 0;
+  for (size_t k = 0; k < xb_tiled_tiles(t); k++) {
+    size_t bi, bj;
+    xb_tiled_tile_block(t, k, &bi, &bj, &e);
+    for (size_t b = 0; b < N; b++) {
+      for (size_t i = 0; i < 64; i++) {
+        size_t gi = bi * 64 + i;
+        double q = gi < R ? floor(X[b * R + gi] * qmax / xm + 0.5) : 0;
+        v[i] = p.v_read * q / qmax;
+      }
+      ck_assert_int_eq(xb_tiled_tile_read(t, k, v, ic, &e), XB_OK);
+      for (size_t j = 0; j < 16 && bj * 16 + j < C; j++)
+        imax = fmax(imax, fabs(ic[2 * j] - ic[2 * j + 1]));
+    }
+  }
+  ck_assert_rel(fs, imax, 1e-12);
+  double unit = p.v_read / qmax * (1e-7 - 1e-8) / 8;
+  double s = log2(lsb / unit);
+  ck_assert_msg(s == floor(s), "LSB / unit = 2^%g", s);
+  ck_assert(127 * lsb >= fs && 127 * lsb / 2 < fs);
+  xb_tiled_free(t);
+
+  /* Every block masked: no tile, and the product is 0. */
+  unsigned char none[4] = {0, 0, 0, 0}; /* the 2 x 2 grid */
+  t = xb_tiled_create(R, C, W1, none, &p, d, 1, &e);
+  ck_assert_msg(t != NULL, "%s", e.msg);
+  ck_assert_uint_eq(xb_tiled_tiles(t), 0);
+  ck_assert_uint_eq(xb_tiled_kept(t), 0);
+  ck_assert_int_eq(xb_tiled_mvm(t, X, N, Y, &e), XB_OK);
+  for (size_t k = 0; k < N * C; k++)
+    ck_assert(Y[k] == 0);
+  xb_tiled_free(t);
+  xb_device_free(d);
+}
+END_TEST
+
+/* xb_tiled_create of a 3 x 2 W must refuse with `code`, naming `param`. */
+static void refused(size_t R, const double *W, const unsigned char *mask,
+                    const xb_tile_params *p, const xb_device *d, int code,
+                    const char *param)
+{
+  xb_err e;
+  ck_assert_ptr_null(xb_tiled_create(R, 2, W, mask, p, d, 1, &e));
+  ck_assert_int_eq(e.code, code);
+  ck_assert_str_eq(e.param, param);
+}
+
 START_TEST(test_bad_input)
 {
   xb_device *d = linear_device(1e-8, 1e-7, 8, NULL);
@@ -338,49 +473,36 @@ START_TEST(test_bad_input)
   p.rows = 2;
   p.cols = 4;
   xb_err e;
-  ck_assert_ptr_null(xb_tiled_create(3, 2, NULL, NULL, &p, d, 1, &e));
-  ck_assert_int_eq(e.code, XB_EINVAL);
-  ck_assert_str_eq(e.param, "W");
-  ck_assert_ptr_null(xb_tiled_create(0, 2, W, NULL, &p, d, 1, &e));
-  ck_assert_int_eq(e.code, XB_EINVAL);
+  refused(3, NULL, NULL, &p, d, XB_EINVAL, "W");
+  refused(0, W, NULL, &p, d, XB_EINVAL, "");
   W[4] = NAN;
-  ck_assert_ptr_null(xb_tiled_create(3, 2, W, NULL, &p, d, 1, &e));
-  ck_assert_int_eq(e.code, XB_ENAN);
+  refused(3, W, NULL, &p, d, XB_ENAN, "W");
   W[4] = 5;
   xb_tile_params q = p;
   q.rows = 0;
-  ck_assert_ptr_null(xb_tiled_create(3, 2, W, NULL, &q, d, 1, &e));
-  ck_assert_int_eq(e.code, XB_ERANGE);
-  ck_assert_str_eq(e.param, "rows");
+  refused(3, W, NULL, &q, d, XB_ERANGE, "rows");
   q = p;
   q.xbits = 0;
   q.bit_serial = 1;
-  ck_assert_ptr_null(xb_tiled_create(3, 2, W, NULL, &q, d, 1, &e));
-  ck_assert_int_eq(e.code, XB_EINVAL);
-  ck_assert_str_eq(e.param, "xbits");
+  refused(3, W, NULL, &q, d, XB_EINVAL, "xbits");
   q = p;
   q.adc_bits = 1;
-  ck_assert_ptr_null(xb_tiled_create(3, 2, W, NULL, &q, d, 1, &e));
-  ck_assert_str_eq(e.param, "adc_bits");
+  refused(3, W, NULL, &q, d, XB_EINVAL, "adc_bits");
   q = p;
   q.mapping = 1;
   q.levels = 1; /* no weight level left for the offset mapping */
-  ck_assert_ptr_null(xb_tiled_create(3, 2, W, NULL, &q, d, 1, &e));
-  ck_assert_str_eq(e.param, "levels");
+  refused(3, W, NULL, &q, d, XB_EINVAL, "levels");
   /* A 2 x 1 grid; a mask made for another type or grid. */
   size_t br, bc;
   ck_assert_int_eq(xb_tile_grid(3, 2, &p, &br, &bc, NULL, &e), XB_OK);
   ck_assert_uint_eq(br, 2);
   ck_assert_uint_eq(bc, 1);
   const unsigned char bad[2] = {1, 255};
-  ck_assert_ptr_null(xb_tiled_create(3, 2, W, bad, &p, d, 1, &e));
-  ck_assert_int_eq(e.code, XB_EINVAL);
-  ck_assert_str_eq(e.param, "mask");
+  refused(3, W, bad, &p, d, XB_EINVAL, "mask");
   /* A model without a pulse count needs levels. */
   xb_device *sb = xb_device_create(xb_device_softbounds, NULL, NULL, NULL,
                                    NULL, &e);
-  ck_assert_ptr_null(xb_tiled_create(3, 2, W, NULL, &p, sb, 1, &e));
-  ck_assert_str_eq(e.param, "levels");
+  refused(3, W, NULL, &p, sb, XB_EINVAL, "levels");
   q = p;
   q.levels = 16;
   xb_tiled *ts = xb_tiled_create(3, 2, W, NULL, &q, sb, 1, &e);
@@ -441,10 +563,7 @@ static void noisy_run(int threads, double *Y, double *We, size_t R, size_t C,
     W[k] = xb_rng_normal(40, 0, k);
   for (size_t k = 0; k < N * R; k++)
     X[k] = xb_rng_uniform(41, 0, k);
-  xb_tile_params p;
-  xb_tile_params_default(&p);
-  p.rows = 64;
-  p.cols = 32;
+  xb_tile_params p = small_tiles();
   p.x_max = 0;
   p.x_signed = 0;
   p.bit_serial = 1;
@@ -496,6 +615,7 @@ static Suite *tile_suite(void)
   tcase_add_test(tc, test_array_solver);
   tcase_add_test(tc, test_tiling);
   tcase_add_test(tc, test_mask);
+  tcase_add_test(tc, test_reprogram_range);
   tcase_add_test(tc, test_bad_input);
   tcase_add_test(tc, test_threads);
   suite_add_tcase(s, tc);

@@ -26,12 +26,13 @@
  * closest to the level's target (write-verify on the nominal curve). The
  * nonlinearity, the level count, device-to-device and cycle-to-cycle
  * variation and stuck cells therefore all come from the device model
- * (xb_cells, one per tile, kept). Read back through the nominal linear
+ * (xb_cells, one per tile, kept); the device's read noise (var.read) is
+ * not applied to tile reads. Read back through the nominal linear
  * map, a cell pair holds w = (G+ - G-) / dG * w_max / kmax
  * (xb_tiled_weights).
  *
  * Inputs. x is clipped to [-x_max, x_max] ([0, x_max] for x_signed = 0) and
- * quantized to q = round(x / x_lsb), |q| <= qmax, x_lsb = x_max / qmax,
+ * quantized to q = floor(x / x_lsb + 1/2), |q| <= qmax, x_lsb = x_max / qmax,
  * qmax = 2^(xbits-1) - 1 signed or 2^xbits - 1 unsigned (xbits = 0: no
  * quantization, voltage mode only). bit_serial = 0 drives row i at
  * v_read q_i / qmax in one read; 1 gives one read per magnitude bit b, row i
@@ -54,7 +55,8 @@
  * pair, or I_j - I_ref with the reference column's current mirrored to each
  * column) goes through a transimpedance stage into a bipolar SAR ADC of
  * adc_bits (xb_sar, one instance per weight column per tile, its capacitor
- * mismatch drawn once), mid-tread: code c = round(I / I_lsb) clipped to
+ * mismatch drawn once; a converter without mismatch or noise is computed
+ * directly by the same rule), mid-tread: code c = floor(I / I_lsb + 1/2) clipped to
  * [-2^(n-1), 2^(n-1) - 1]. The LSB is the unit current
  * i_unit = v_unit dG (one weight level at one input step: v_unit = v_read
  * bit-serially, v_read / qmax in voltage mode) times a power of two 2^s,
@@ -63,7 +65,7 @@
  * the range allows it. i_fs is the parameter adc_fs, or (adc_fs = 0) the
  * largest |difference current| over calibration inputs
  * (xb_tiled_calibrate); before any calibration it is the worst case
- * rows kmax i_unit (qmax in voltage mode). Codes are decoded to weight
+ * rows kmax v_read dG (every row at full scale). Codes are decoded to weight
  * units and summed digitally over bit planes (times 2^b) and tiles in a
  * fixed order, so results do not depend on the thread count.
  *
