@@ -30,6 +30,7 @@
  * Calibration runs the same path without ADC and keeps max |I| over the
  * weight columns that hold weights.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -315,6 +316,9 @@ int xb_tiled_mvm(xb_tiled *t, const double *X, size_t batch, double *Y,
   if (!Y)
     return xb__err(err, XB_EINVAL, "NULL outputs");
   if (!t->dev) {
+    if (batch > INT_MAX)
+      return xb__err_set(err, XB_ESIZE, NULL, 0, "batch", 1, INT_MAX,
+                         "%zu inputs in one call of the ideal path", batch);
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)batch,
                 (int)t->C, (int)t->R, 1.0, X, (int)t->R, t->W, (int)t->C,
                 0.0, Y, (int)t->C);

@@ -172,7 +172,7 @@ void xb_tiled_free(xb_tiled *t);
  * anew, every cell is reset and pulsed again (a new write: new
  * cycle-to-cycle draws, same device-to-device factors and stuck cells) and
  * the transfer matrices rebuilt. The calibration is kept. XB_EINVAL for a
- * NULL or non-finite W with nothing changed. Should the array solver fail
+ * NULL W, XB_ENAN for a non-finite one, with nothing changed. Should the array solver fail
  * after the cells were rewritten (it cannot for positive conductances),
  * the object returns XB_ESTATE from every later call but free. */
 int xb_tiled_set_weights(xb_tiled *t, const double *W, xb_err *err);
@@ -182,15 +182,18 @@ int xb_tiled_set_weights(xb_tiled *t, const double *W, xb_err *err);
  * i_fs = the largest |difference current| of any weight column, tile, input
  * and bit plane if adc_fs is 0 (an all-zero result keeps the previous
  * range). Parameters that are set are kept. No-op for dev = NULL. XB_EINVAL
- * for NULL X or n = 0; on error nothing changes. */
+ * for NULL X or n = 0, XB_ENAN for a non-finite input; on error nothing
+ * changes. */
 int xb_tiled_calibrate(xb_tiled *t, const double *X, size_t n, xb_err *err);
 
 /* Y (batch x C) = X (batch x R) W through the tiles: input DAC, tile
  * currents, ADC, digital sums (see the header). The ADC noise of each call
  * comes from fresh stream positions (the object counts the inputs it has
  * converted), so one object must not run two mvm calls at the same time.
- * XB_EINVAL for NULL X or Y or batch = 0 (Y unchanged), XB_ENOMEM, and for
- * a sinh I-V device the array solver's codes. */
+ * XB_EINVAL for NULL X or Y or batch = 0, XB_ENAN for a non-finite input,
+ * XB_ESIZE for more than INT_MAX inputs on the ideal path, XB_ENOMEM, and
+ * for a sinh I-V device the array solver's codes; Y is unchanged on any
+ * error. */
 int xb_tiled_mvm(xb_tiled *t, const double *X, size_t batch, double *Y,
                  xb_err *err);
 
