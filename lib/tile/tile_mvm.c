@@ -36,7 +36,6 @@
 #include <string.h>
 
 #include <cblas.h>
-#include <omp.h>
 
 #include "../core/core_impl.h"
 #include "tile_impl.h"
