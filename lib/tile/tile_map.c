@@ -30,7 +30,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "../core/core_impl.h"
 #include "tile_impl.h"
 
