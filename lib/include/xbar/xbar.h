@@ -21,6 +21,7 @@
 #include <xbar/learn.h>
 #include <xbar/data.h>
 #include <xbar/mvm.h>
+#include <xbar/tile.h>
 #include <xbar/mc.h>
 
 #endif
