@@ -67,6 +67,7 @@ int xb_read_transient(const xb_read *r, xb_array *a, int in_axis,
   double *I0 = malloc(nout * sizeof(double));
   xb__tr_line *ls = calloc(nout, sizeof(xb__tr_line));
   xb__tr_run run = {rp, &P, ls, nout, times, cap, 0, 0};
+  int saved = 0; /* save_r, save_c hold the line settings to restore */
   if (!save_r || !save_c || !y0 || !I0 || !ls) {
     rc = xb__err(err, XB_ENOMEM, "transient read");
     goto done;
@@ -75,6 +76,7 @@ int xb_read_transient(const xb_read *r, xb_array *a, int in_axis,
     xb_array_get_line(a, XB_ROW, i, &save_r[i]);
   for (size_t j = 0; j < m; j++)
     xb_array_get_line(a, XB_COL, j, &save_c[j]);
+  saved = 1;
 
   /* Inputs as asked; each output line held at V_reset at its far end (the
    * integration node): the DC starting state and the currents I0. */
@@ -117,7 +119,7 @@ int xb_read_transient(const xb_read *r, xb_array *a, int in_axis,
     spikes[k] = ls[k].count;
 
 done:
-  if (save_r && save_c) {
+  if (saved) {
     for (size_t i = 0; i < n; i++)
       xb_array_set_line(a, XB_ROW, i, &save_r[i], NULL);
     for (size_t j = 0; j < m; j++)

@@ -29,7 +29,8 @@
 
 #include <xbar/spice.h>
 
-#include "../array/array_impl.h"
+#include "../array/array_view.h"
+#include "../core/core_impl.h"
 
 /* ---- resistor cells ---------------------------------------------------- */
 
@@ -61,23 +62,10 @@ void xb_spice_netlist_opts_default(xb_spice_netlist_opts *o)
     memset(o, 0, sizeof *o);
 }
 
-/* The cells read a nonlinear I-V (same rule as the array solver). */
-static int nonlinear_cells(const xb_array *a)
+static const char *mode_name(int mode)
 {
-  if (!a->cells)
-    return 0;
-  const xb_device *d = xb_cells_device(a->cells);
-  return xb_device_type_of(d)->iv != NULL || xb_device_elec(d)->iv != 0;
-}
-
-static double row_rw(const xb_array *a, size_t i, size_t j)
-{
-  return a->rw_row ? a->rw_row[i * (a->m - 1) + j] : a->p.rw_row;
-}
-
-static double col_rw(const xb_array *a, size_t i, size_t j)
-{
-  return a->rw_col ? a->rw_col[i * a->m + j] : a->p.rw_col;
+  return mode == XB_LINE_DRIVE ? "drive" : mode == XB_LINE_SENSE ? "sense"
+                                                                  : "float";
 }
 
 /* Source behind the line resistance at one end of line k. */
@@ -92,33 +80,31 @@ static void write_source(FILE *f, int axis, size_t k, int end,
   fprintf(f, "v%s%zu%c s%c%zu%c 0 dc %.17g\n", what, k, e, s, k, e, l->v);
 }
 
+/* The comment naming line k's mode, then its sources. */
 static void write_line(FILE *f, const xb_array *a, int axis, size_t k)
 {
-  const xb_line *l = axis == XB_ROW ? &a->row[k] : &a->col[k];
-  if (l->mode == XB_LINE_FLOAT)
+  xb_line l;
+  xb_array_get_line(a, axis, k, &l);
+  fprintf(f, "* %s %zu: %s\n", axis == XB_ROW ? "row" : "column", k,
+          mode_name(l.mode));
+  if (l.mode == XB_LINE_FLOAT)
     return;
-  size_t last = axis == XB_ROW ? a->m - 1 : a->n - 1;
+  size_t last = axis == XB_ROW ? xb_array_cols(a) - 1 : xb_array_rows(a) - 1;
   char node[64];
-  if (l->ends & XB_END_NEAR) {
+  if (l.ends & XB_END_NEAR) {
     if (axis == XB_ROW)
       snprintf(node, sizeof node, "r%zu_0", k);
     else
       snprintf(node, sizeof node, "c0_%zu", k);
-    write_source(f, axis, k, XB_END_NEAR, l, node);
+    write_source(f, axis, k, XB_END_NEAR, &l, node);
   }
-  if (l->ends & XB_END_FAR) {
+  if (l.ends & XB_END_FAR) {
     if (axis == XB_ROW)
       snprintf(node, sizeof node, "r%zu_%zu", k, last);
     else
       snprintf(node, sizeof node, "c%zu_%zu", last, k);
-    write_source(f, axis, k, XB_END_FAR, l, node);
+    write_source(f, axis, k, XB_END_FAR, &l, node);
   }
-}
-
-static const char *mode_name(int mode)
-{
-  return mode == XB_LINE_DRIVE ? "drive" : mode == XB_LINE_SENSE ? "sense"
-                                                                  : "float";
 }
 
 int xb_spice_netlist(const xb_array *a, const xb_spice_netlist_opts *o,
@@ -137,13 +123,14 @@ int xb_spice_netlist(const xb_array *a, const xb_spice_netlist_opts *o,
                    ct->name ? ct->name : "?");
   if (o->title && strpbrk(o->title, "\r\n"))
     return xb__err(err, XB_EINVAL, "netlist title must be one line");
-  if (ct == xb_spice_cell_resistor && nonlinear_cells(a))
+  if (ct == xb_spice_cell_resistor && xb__array_nonlinear(a))
     return xb__err(err, XB_EINVAL,
                    "the cells have a nonlinear I-V: resistor cells would "
                    "not be the network xbar solves (use a behavioral cell "
                    "type)");
-  size_t n = a->n, m = a->m;
-  const double *g = a->cells ? xb_cells_g(a->cells) : a->g;
+  size_t n = xb_array_rows(a), m = xb_array_cols(a);
+  const xb_cells *cells = xb__array_cells(a);
+  const double *g = cells ? xb_cells_g(cells) : xb_array_g(a);
 
   if (o->title)
     fprintf(f, "%s\n", o->title);
@@ -165,12 +152,12 @@ int xb_spice_netlist(const xb_array *a, const xb_spice_netlist_opts *o,
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j + 1 < m; j++)
       fprintf(f, "rr%zu_%zu r%zu_%zu r%zu_%zu %.17g\n", i, j, i, j, i, j + 1,
-              row_rw(a, i, j));
+              xb__array_rw(a, XB_ROW, i, j));
   fprintf(f, "* column wire segments\n");
   for (size_t i = 0; i + 1 < n; i++)
     for (size_t j = 0; j < m; j++)
       fprintf(f, "rc%zu_%zu c%zu_%zu c%zu_%zu %.17g\n", i, j, i, j, i + 1, j,
-              col_rw(a, i, j));
+              xb__array_rw(a, XB_COL, i, j));
 
   fprintf(f, "* cells (%s)\n", ct->name ? ct->name : "?");
   for (size_t i = 0; i < n && !rc; i++)
@@ -184,14 +171,10 @@ int xb_spice_netlist(const xb_array *a, const xb_spice_netlist_opts *o,
     return rc;
 
   fprintf(f, "* line sources (current into v...#branch = line current)\n");
-  for (size_t i = 0; i < n; i++) {
-    fprintf(f, "* row %zu: %s\n", i, mode_name(a->row[i].mode));
+  for (size_t i = 0; i < n; i++)
     write_line(f, a, XB_ROW, i);
-  }
-  for (size_t j = 0; j < m; j++) {
-    fprintf(f, "* column %zu: %s\n", j, mode_name(a->col[j].mode));
+  for (size_t j = 0; j < m; j++)
     write_line(f, a, XB_COL, j);
-  }
   fprintf(f, "%s\n.end\n", o->analysis ? o->analysis : ".op");
   if (fflush(f) != 0 || ferror(f))
     return xb__err(err, XB_EIO, "writing the netlist failed");

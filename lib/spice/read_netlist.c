@@ -36,7 +36,8 @@
 
 #include <xbar/spice_read.h>
 
-#include "../array/array_impl.h"
+#include "../array/array_view.h"
+#include "../core/core_impl.h"
 
 /* Maximum time step = window / STEPS_PER_WINDOW (1 ps for a 4 ns window,
  * about 1/200 of the fastest spike period in the 1-8 uA range). */
@@ -87,9 +88,9 @@ static void sense_node(const xb_array *a, int in_axis, size_t k, char *buf,
                        size_t n)
 {
   if (in_axis == XB_ROW) /* columns sensed at row N-1 */
-    snprintf(buf, n, "c%zu_%zu", a->n - 1, k);
+    snprintf(buf, n, "c%zu_%zu", xb_array_rows(a) - 1, k);
   else /* rows sensed at column M-1 */
-    snprintf(buf, n, "r%zu_%zu", k, a->m - 1);
+    snprintf(buf, n, "r%zu_%zu", k, xb_array_cols(a) - 1);
 }
 
 /* The read circuits, initial conditions and analysis, after the array. */
@@ -98,7 +99,7 @@ static void write_read_part(FILE *f, const xb_read_params *p,
                             const signed char *polarity,
                             const xb_transient_params *tp)
 {
-  size_t nout = in_axis == XB_ROW ? a->m : a->n;
+  size_t nout = in_axis == XB_ROW ? xb_array_cols(a) : xb_array_rows(a);
   double K = COMPARATOR_GAIN;
   double vt = K * (0.5 * (p->v_th + p->v_tl) + p->offset - p->v_reset);
   double vh = K * 0.5 * (p->v_th - p->v_tl);
@@ -181,15 +182,13 @@ static int check_args(const xb_read *r, const xb_array *a, int in_axis,
                        "the ngspice read deck has no ATB (a threshold that "
                        "depends on the input current): use atb_dv = 0 or "
                        "the differential circuit");
-  if (a->cells) {
-    const xb_device *d = xb_cells_device(a->cells);
-    if (xb_device_type_of(d)->iv != NULL || xb_device_elec(d)->iv != 0)
-      return xb__err(err, XB_EINVAL,
-                     "the cells have a nonlinear I-V: the read deck writes "
-                     "resistor cells");
-  }
-  size_t nin = in_axis == XB_ROW ? a->n : a->m;
-  size_t nout = in_axis == XB_ROW ? a->m : a->n;
+  if (xb__array_nonlinear(a))
+    return xb__err(err, XB_EINVAL,
+                   "the cells have a nonlinear I-V: the read deck writes "
+                   "resistor cells");
+  size_t n = xb_array_rows(a), m = xb_array_cols(a);
+  size_t nin = in_axis == XB_ROW ? n : m;
+  size_t nout = in_axis == XB_ROW ? m : n;
   for (size_t k = 0; k < nin; k++)
     if (!isfinite(v_in[k]))
       return xb__err(err, XB_EINVAL, "v_in[%zu] = %g is not finite", k,
@@ -210,26 +209,28 @@ typedef struct saved_lines {
 
 static int save_lines(const xb_array *a, saved_lines *s, xb_err *err)
 {
-  s->row = malloc(a->n * sizeof(xb_line));
-  s->col = malloc(a->m * sizeof(xb_line));
+  size_t n = xb_array_rows(a), m = xb_array_cols(a);
+  s->row = malloc(n * sizeof(xb_line));
+  s->col = malloc(m * sizeof(xb_line));
   if (!s->row || !s->col) {
     free(s->row);
     free(s->col);
     s->row = s->col = NULL;
     return xb__err(err, XB_ENOMEM, "line settings");
   }
-  for (size_t i = 0; i < a->n; i++)
+  for (size_t i = 0; i < n; i++)
     xb_array_get_line(a, XB_ROW, i, &s->row[i]);
-  for (size_t j = 0; j < a->m; j++)
+  for (size_t j = 0; j < m; j++)
     xb_array_get_line(a, XB_COL, j, &s->col[j]);
   return XB_OK;
 }
 
 static void restore_lines(xb_array *a, saved_lines *s)
 {
-  for (size_t i = 0; i < a->n; i++)
+  size_t n = xb_array_rows(a), m = xb_array_cols(a);
+  for (size_t i = 0; i < n; i++)
     xb_array_set_line(a, XB_ROW, i, &s->row[i], NULL);
-  for (size_t j = 0; j < a->m; j++)
+  for (size_t j = 0; j < m; j++)
     xb_array_set_line(a, XB_COL, j, &s->col[j], NULL);
   free(s->row);
   free(s->col);
@@ -241,8 +242,8 @@ static int set_read_lines(xb_array *a, int in_axis, const double *v_in,
                           const unsigned char *active, int unselected,
                           double v_bias, xb_err *err)
 {
-  size_t nin = in_axis == XB_ROW ? a->n : a->m;
-  size_t nout = in_axis == XB_ROW ? a->m : a->n;
+  size_t nin = in_axis == XB_ROW ? xb_array_rows(a) : xb_array_cols(a);
+  size_t nout = in_axis == XB_ROW ? xb_array_cols(a) : xb_array_rows(a);
   int rc = XB_OK;
   for (size_t k = 0; k < nin && !rc; k++) {
     if (!active || active[k])
@@ -296,7 +297,7 @@ char *xb_spice_read_netlist(const xb_read *r, xb_array *a, int in_axis,
   char title[160];
   snprintf(title, sizeof title,
            "xbar integrate-and-fire read (%s), %zu x %zu, %s sensed",
-           xb_read_type_of(r)->name, a->n, a->m,
+           xb_read_type_of(r)->name, xb_array_rows(a), xb_array_cols(a),
            in_axis == XB_ROW ? "columns" : "rows");
   xb_spice_netlist_opts o;
   xb_spice_netlist_opts_default(&o);
@@ -373,7 +374,8 @@ int xb_spice_read_transient(xb_spice *s, const xb_read *r, xb_array *a,
     return rc;
 
   const xb_read_params *p = xb_read_params_of(r);
-  size_t nout = in_axis == XB_ROW ? a->m : a->n, nt = 0;
+  size_t nout = in_axis == XB_ROW ? xb_array_cols(a) : xb_array_rows(a);
+  size_t nt = 0;
   rc = xb_spice_vec(s, "time", NULL, 0, &nt, e);
   if (!rc && nt < 2)
     rc = xb__err(e, XB_EDATA, "ngspice transient has %zu time points", nt);

@@ -27,7 +27,7 @@
  * reads per write of a learning loop only pay for the iterations.
  *
  * Stopping test: the iteration stops when a bound on the error of every
- * line current is below tol * max(|I_line|, 1e-3 max |I|) (see array.c);
+ * line current is below tol * max(|I_line|, 1e-3 max |I|) (see cg.c);
  * a residual relative to ||b|| is not used, since ||b|| is dominated by the
  * large driver and wire conductances. A reference path assembles the full
  * nodal matrix and solves it with SuiteSparse KLU.
