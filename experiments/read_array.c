@@ -209,8 +209,7 @@ int main(int argc, char **argv)
   };
   double *g = malloc(nm * sizeof *g), *vin = malloc(n * sizeof *vin);
   unsigned char *act = calloc(n, 1);
-  size_t *perm = malloc(n * sizeof *perm);
-  int nomem = !g || !vin || !act || !perm;
+  int nomem = !g || !vin || !act;
   for (int c = 0; c < NCASE; c++)
     for (int md = 0; md < 2; md++) {
       cs[c].i_dc[md] = malloc(m * sizeof(double));
@@ -242,21 +241,10 @@ int main(int argc, char **argv)
   const xb_read_params *rp = xb_read_params_of(r);
 
   /* Active rows: exactly round(f N), at least one (partial Fisher-Yates). */
-  size_t nact = (size_t)floor(o.active * (double)n + 0.5);
-  if (nact < 1)
-    nact = 1;
-  xb_rng sel;
-  xb_rng_init(&sel, o.seed, STREAM_SEL);
-  for (size_t k = 0; k < n; k++)
-    perm[k] = k;
-  for (size_t k = 0; k < nact; k++) {
-    size_t q = k + (size_t)(xb_rng_next_uniform(&sel) * (double)(n - k));
-    if (q >= n)
-      q = n - 1;
-    size_t t = perm[k];
-    perm[k] = perm[q];
-    perm[q] = t;
-    act[perm[k]] = 1;
+  size_t nact = xbx_pick_lines(act, n, o.active, o.seed, STREAM_SEL);
+  if (!nact) {
+    fprintf(stderr, PROG ": out of memory\n");
+    goto done;
   }
 
   xb_transient_params tp;
@@ -460,6 +448,5 @@ done:
   free(g);
   free(vin);
   free(act);
-  free(perm);
   return rc;
 }

@@ -53,22 +53,33 @@
  * <out>/sneak_read.png (plots/sneak_read.gp), written under temporary names
  * and renamed when complete; a summary and a final one-line JSON on stdout.
  */
-#include <errno.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include <xbar/xbar.h>
 
 #include "exp_util.h"
 
-#define PROG "sneak_read"
 #define STREAM_G 1   /* rng stream of the cell conductances */
 #define STREAM_SEL 2 /* rng stream of the active-row draw */
 #define NGL 7        /* Gauss-Legendre nodes over the column voltage */
+
+static const xbx_prog prog = {
+  "sneak_read",
+  "sneak paths in a sparse parallel read (D.Z), inactive rows floating or "
+  "at a fixed bias",
+  "A fraction of the rows of an array of random conductances (uniform in "
+  "the preset's [Gmin, Gmax]) is driven at V_read; every column integrates "
+  "its current on C from V_reset to V_th. The inactive rows float or sit at "
+  "V_bias. Each mode is solved in DC with the wire resistance at the nodes "
+  "of a 7-point Gauss-Legendre rule over the column voltage, giving the "
+  "current error and the charge time against the ideal column (seed 000 "
+  "section 2.4.4, Fig. 2.19: fixed bias up to 25% slower).",
+  "sneak_read.csv one line per column: currents, errors, charge times\n"
+  "sneak_read.png plots/sneak_read.gp\n"
+  "stdout a summary and a final JSON line",
+  "sneak_read --rows 40 --cols 40 --out /tmp/sneak"};
 
 /* 7-point Gauss-Legendre on [-1, 1]. */
 static const double gl_x[NGL] = {-0.9491079123427585, -0.7415311855993945,
@@ -81,7 +92,7 @@ static const double gl_w[NGL] = {0.1294849661688697, 0.2797053914892766,
                                  0.1294849661688697};
 
 typedef struct options {
-  const char *model, *out, *gp;
+  const char *model, *out;
   int rows, cols;
   double active;          /* fraction of rows driven */
   double vread, vbias;    /* V */
@@ -90,110 +101,6 @@ typedef struct options {
   double rw;              /* wire resistance per segment (Ohm), < 0: default */
   unsigned long long seed;
 } options;
-
-static void usage(FILE *f)
-{
-  fprintf(f,
-    "usage: " PROG " [options]\n"
-    "  --model FILE  device preset (default models/pcmo_park2013.ini)\n"
-    "  --out DIR     output folder (default plots)\n"
-    "  --rows N      array rows (default 100)\n"
-    "  --cols N      array columns (default 100)\n"
-    "  --active F    fraction of rows driven, 0 < F <= 1 (default 0.2)\n"
-    "  --vread V     read voltage of the active rows (default 1.0)\n"
-    "  --vbias V     fixed bias of the inactive rows (default 0.5)\n"
-    "  --vreset V    column reset voltage (default 0.5)\n"
-    "  --vth V       column threshold voltage (default 0.53)\n"
-    "  --cap F       column integration capacitance (default 100e-15)\n"
-    "  --rw OHM      wire resistance per segment (default: array default,\n"
-    "                0.634, seed 000 section 2.4.4)\n"
-    "  --seed S      random seed of conductances and active rows (default 1)\n"
-    "  -h, --help    this text\n");
-}
-
-static int parse(int argc, char **argv, options *o)
-{
-  o->model = XB_SOURCE_DIR "/models/pcmo_park2013.ini";
-  o->out = XB_SOURCE_DIR "/plots";
-  o->gp = XB_SOURCE_DIR "/plots/sneak_read.gp";
-  o->rows = o->cols = 100;
-  o->active = 0.2;
-  o->vread = 1.0;
-  o->vbias = 0.5;
-  o->v0 = 0.5;
-  o->v1 = 0.53;
-  o->cap = 100e-15;
-  o->rw = -1;
-  o->seed = 1;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      usage(stdout);
-      exit(0);
-    }
-    if (strncmp(a, "--", 2) || !strcmp(a, "--")) {
-      fprintf(stderr, PROG ": unexpected argument: %s\n", a);
-      usage(stderr);
-      return -1;
-    }
-    if (!v) {
-      fprintf(stderr, PROG ": %s needs a value\n", a);
-      return -1;
-    }
-    i++;
-    int ok;
-    const char *want = "";
-    if (!strcmp(a, "--model")) {
-      o->model = v;
-      ok = 1;
-    } else if (!strcmp(a, "--out")) {
-      o->out = v;
-      ok = 1;
-    } else if (!strcmp(a, "--rows"))
-      ok = xbx_parse_int(v, 1, 4096, &o->rows), want = "an integer in [1, 4096]";
-    else if (!strcmp(a, "--cols"))
-      ok = xbx_parse_int(v, 1, 4096, &o->cols), want = "an integer in [1, 4096]";
-    else if (!strcmp(a, "--active"))
-      ok = xbx_parse_double(v, 1e-9, 1.0, &o->active), want = "a fraction in (0, 1]";
-    else if (!strcmp(a, "--vread"))
-      ok = xbx_parse_double(v, -100, 100, &o->vread), want = "volts in [-100, 100]";
-    else if (!strcmp(a, "--vbias"))
-      ok = xbx_parse_double(v, -100, 100, &o->vbias), want = "volts in [-100, 100]";
-    else if (!strcmp(a, "--vreset"))
-      ok = xbx_parse_double(v, -100, 100, &o->v0), want = "volts in [-100, 100]";
-    else if (!strcmp(a, "--vth"))
-      ok = xbx_parse_double(v, -100, 100, &o->v1), want = "volts in [-100, 100]";
-    else if (!strcmp(a, "--cap"))
-      ok = xbx_parse_double(v, 1e-18, 1e-6, &o->cap), want = "farads in [1e-18, 1e-6]";
-    else if (!strcmp(a, "--rw"))
-      ok = xbx_parse_double(v, 1e-6, 1e9, &o->rw), want = "ohms in [1e-6, 1e9]";
-    else if (!strcmp(a, "--seed"))
-      ok = xbx_parse_u64(v, &o->seed), want = "an unsigned 64-bit integer";
-    else {
-      fprintf(stderr, PROG ": unknown option %s\n", a);
-      usage(stderr);
-      return -1;
-    }
-    if (!ok) {
-      fprintf(stderr, PROG ": bad value for %s: '%s' (want %s)\n", a, v,
-              want);
-      return -1;
-    }
-  }
-  if (!(o->v1 > o->v0)) {
-    fprintf(stderr, PROG ": --vth (%g V) must be above --vreset (%g V)\n",
-            o->v1, o->v0);
-    return -1;
-  }
-  if (!(o->vread > o->v1)) {
-    fprintf(stderr,
-            PROG ": --vread (%g V) must be above the threshold --vth (%g V),"
-                 " or the columns never charge up to it\n",
-            o->vread, o->v1);
-    return -1;
-  }
-  return 0;
-}
 
 /* Column currents of one read mode at the reset voltage, at the threshold
  * and at the Gauss-Legendre nodes; i_node[k * m + j]. */
@@ -218,7 +125,7 @@ static int solve_mode(xb_array *a, const options *o, const double *vin,
     rc = xb_array_read(a, XB_ROW, vin, act, unselected, o->vbias,
                        mid + h * gl_x[k], r->i_node + (size_t)k * m, &err);
   if (rc) {
-    fprintf(stderr, PROG ": read (%s inactive rows) failed: %s\n",
+    fprintf(stderr, "sneak_read: read (%s inactive rows) failed: %s\n",
             unselected == XB_LINE_FLOAT ? "floating" : "fixed", err.msg);
     return -1;
   }
@@ -276,78 +183,82 @@ static void stats(const double *x, size_t n, double *mx, double *mean)
   *mean = k ? s / (double)k : NAN;
 }
 
-static void json_num(const char *key, double v, int last)
-{
-  if (isfinite(v))
-    printf("\"%s\":%.6g%s", key, v, last ? "" : ",");
-  else
-    printf("\"%s\":null%s", key, last ? "" : ",");
-}
-
 int main(int argc, char **argv)
 {
-  options o;
-  if (parse(argc, argv, &o))
-    return 2;
+  options o = {XB_SOURCE_DIR "/models/pcmo_park2013.ini",
+               XB_SOURCE_DIR "/plots", 100, 100, 0.2, 1.0, 0.5, 0.5, 0.53,
+               100e-15, -1, 1};
+  xbx_opt opts[] = {
+    XBX_STR("model", &o.model, "FILE", "device preset: [Gmin, Gmax]"),
+    XBX_STR("out", &o.out, "DIR", "output folder"),
+    XBX_INT("rows", &o.rows, "", 1, 4096, "array rows"),
+    XBX_INT("cols", &o.cols, "", 1, 4096, "array columns"),
+    XBX_DOUBLE("active", &o.active, "", 1e-9, 1, "fraction of rows driven"),
+    XBX_DOUBLE("vread", &o.vread, "V", -100, 100,
+               "read voltage of the active rows, above --vth"),
+    XBX_DOUBLE("vbias", &o.vbias, "V", -100, 100,
+               "fixed bias of the inactive rows"),
+    XBX_DOUBLE("vreset", &o.v0, "V", -100, 100, "column reset voltage"),
+    XBX_DOUBLE("vth", &o.v1, "V", -100, 100,
+               "column threshold voltage, above --vreset"),
+    XBX_DOUBLE("cap", &o.cap, "F", 1e-18, 1e-6,
+               "column integration capacitance"),
+    XBX_DOUBLE("rw", &o.rw, "Ohm", 1e-6, 1e9,
+               "wire resistance per segment (not set: the array default, "
+               "0.634 Ohm, seed 000 section 2.4.4)"),
+    XBX_U64("seed", &o.seed, "seed of the conductances and active rows"),
+    XBX_END};
+  int rc = xbx_parse(&prog, opts, argc, argv);
+  if (rc != XBX_RUN)
+    return rc;
+  if (!(o.v1 > o.v0))
+    return xbx_usage_error(&prog, "--vth (%g V) must be above --vreset "
+                           "(%g V)", o.v1, o.v0);
+  if (!(o.vread > o.v1))
+    return xbx_usage_error(&prog, "--vread (%g V) must be above the "
+                           "threshold --vth (%g V), or the columns never "
+                           "charge up to it", o.vread, o.v1);
   size_t n = (size_t)o.rows, m = (size_t)o.cols, nm = n * m;
-  int rc = 1;
+  rc = 1;
   xb_err err;
   xb_array *a = NULL;
-  xbx_file *f = NULL;
-  mode_result fl = {0}, fx = {0};
+  xbx_out *out = NULL;
+  /* Per column: G_active, G_inactive, the ideal currents at V0 and V1,
+   * the ideal, linear, no-wire and Gauss-Legendre ideal charge times,
+   * 8 figures (below), and the two modes' currents and times. */
   double *g = malloc(nm * sizeof *g), *vin = malloc(n * sizeof *vin);
-  unsigned char *act = calloc(n, 1);
-  size_t *perm = malloc(n * sizeof *perm);
-  double *ga = calloc(m, sizeof *ga), *gi = calloc(m, sizeof *gi);
-  double *i_id0 = malloc(m * sizeof *i_id0), *i_id1 = malloc(m * sizeof *i_id1);
-  double *t_id = malloc(m * sizeof *t_id), *t_lin = malloc(m * sizeof *t_lin);
-  double *t_nw = malloc(m * sizeof *t_nw), *t_glid = malloc(m * sizeof *t_glid);
-  double *work = malloc(8 * m * sizeof *work);
-  mode_result *mr[2] = {&fl, &fx};
-  int nomem = 0;
-  for (int k = 0; k < 2; k++) {
-    mr[k]->i_v0 = malloc(m * sizeof(double));
-    mr[k]->i_v1 = malloc(m * sizeof(double));
-    mr[k]->i_node = malloc(NGL * m * sizeof(double));
-    mr[k]->t = malloc(m * sizeof(double));
-    nomem |= !mr[k]->i_v0 || !mr[k]->i_v1 || !mr[k]->i_node || !mr[k]->t;
-  }
-  if (nomem || !g || !vin || !act || !perm || !ga || !gi || !i_id0 || !i_id1 ||
-      !t_id || !t_lin || !t_nw || !t_glid || !work) {
-    fprintf(stderr, PROG ": out of memory\n");
+  double *col = calloc((16 + 2 * (3 + NGL)) * m, sizeof *col);
+  unsigned char *act = malloc(n);
+  if (!g || !vin || !col || !act) {
+    fprintf(stderr, "sneak_read: out of memory\n");
     goto done;
+  }
+  double *ga = col, *gi = col + m, *i_id0 = col + 2 * m,
+         *i_id1 = col + 3 * m, *t_id = col + 4 * m, *t_lin = col + 5 * m,
+         *t_nw = col + 6 * m, *t_glid = col + 7 * m, *work = col + 8 * m;
+  mode_result fl, fx, *mr[2] = {&fl, &fx};
+  for (int k = 0; k < 2; k++) {
+    double *b = col + (16 + (size_t)k * (3 + NGL)) * m;
+    *mr[k] = (mode_result){b, b + m, b + 2 * m, b + (2 + NGL) * m};
   }
 
   xb_device *dev = xb_device_load(o.model, &err);
   if (!dev) {
-    fprintf(stderr, PROG ": %s\n", err.msg);
+    fprintf(stderr, "sneak_read: %s\n", err.msg);
     goto done;
   }
   double gmin, gmax;
   xb_device_bounds(dev, &gmin, &gmax);
-  const char *devname = strrchr(o.model, '/') ? strrchr(o.model, '/') + 1
-                                              : o.model;
+  const char *devname = xbx_basename(o.model);
   int sinh_iv = xb_device_elec(dev)->iv != 0;
   xb_device_free(dev);
 
   /* Conductances and the active rows (exactly round(f N), at least one). */
-  for (size_t k = 0; k < nm; k++)
-    g[k] = gmin + (gmax - gmin) * xb_rng_uniform(o.seed, STREAM_G, k);
-  size_t nact = (size_t)floor(o.active * (double)n + 0.5);
-  if (nact < 1)
-    nact = 1;
-  xb_rng sel;
-  xb_rng_init(&sel, o.seed, STREAM_SEL);
-  for (size_t k = 0; k < n; k++)
-    perm[k] = k;
-  for (size_t k = 0; k < nact; k++) { /* partial Fisher-Yates */
-    size_t r = k + (size_t)(xb_rng_next_uniform(&sel) * (double)(n - k));
-    if (r >= n)
-      r = n - 1;
-    size_t t = perm[k];
-    perm[k] = perm[r];
-    perm[r] = t;
-    act[perm[k]] = 1;
+  xbx_uniform_g(g, nm, gmin, gmax, o.seed, STREAM_G);
+  size_t nact = xbx_pick_lines(act, n, o.active, o.seed, STREAM_SEL);
+  if (!nact) {
+    fprintf(stderr, "sneak_read: out of memory\n");
+    goto done;
   }
   for (size_t i = 0; i < n; i++)
     vin[i] = o.vread;
@@ -358,10 +269,9 @@ int main(int argc, char **argv)
     p.rw_row = p.rw_col = o.rw;
   a = xb_array_create(n, m, &p, &err);
   if (!a || xb_array_set_g(a, g, &err)) {
-    fprintf(stderr, PROG ": %s\n", err.msg);
+    fprintf(stderr, "sneak_read: %s\n", err.msg);
     goto done;
   }
-
   /* Ideal column: no wires, no sneak. */
   double h = 0.5 * (o.v1 - o.v0), mid = 0.5 * (o.v1 + o.v0);
   double lnid = log((o.vread - o.v0) / (o.vread - o.v1));
@@ -478,102 +388,59 @@ int main(int argc, char **argv)
     printf("  %zu of %zu columns never reach the threshold with fixed bias "
            "(t = inf; the means above are over the others)\n", nfire, m);
 
-  /* CSV. */
-  if (mkdir(o.out, 0777) && errno != EEXIST) {
-    fprintf(stderr, PROG ": cannot create %s: %s\n", o.out, strerror(errno));
-    goto done;
-  }
-  char csv[1024], png[1024];
-  if (snprintf(csv, sizeof csv, "%s/sneak_read.csv", o.out) >= (int)sizeof csv ||
-      snprintf(png, sizeof png, "%s/sneak_read.png", o.out) >= (int)sizeof png) {
-    fprintf(stderr, PROG ": output path too long\n");
-    goto done;
-  }
-  f = xbx_file_open(csv);
+  out = xbx_out_create(prog.name, o.out);
+  FILE *f = xbx_out_open(
+      out, "sneak_read.csv",
+      "# sneak_read: %zu x %zu, %s, %zu active rows at %g V, inactive "
+      "floating or at %g V, columns %g -> %g V on %g F, Rw %g Ohm, seed %llu\n"
+      "# currents A, conductances S, times s; err = (I - I_ideal) / I_ideal; "
+      "stretch = t / t_ideal - 1\n"
+      "col,g_active,g_inactive,rho,i_ideal_v0,i_float_v0,i_fixed_v0,"
+      "err_float_v0,err_fixed_v0,i_ideal_v1,i_float_v1,i_fixed_v1,"
+      "err_float_v1,err_fixed_v1,t_ideal,t_linear,t_float,t_fixed,"
+      "t_fixed_nowire,stretch_float,stretch_fixed,stretch_fixed_vs_float\n",
+      n, m, devname, nact, o.vread, o.vbias, o.v0, o.v1, o.cap, ap->rw_row,
+      o.seed);
   if (!f)
     goto done;
-  fprintf(f->fp,
-          "# sneak_read: %zu x %zu, %s, %zu active rows at %g V, inactive "
-          "floating or at %g V, columns %g -> %g V on %g F, Rw %g Ohm, "
-          "seed %llu\n"
-          "# currents A, conductances S, times s; err = (I - I_ideal) / "
-          "I_ideal; stretch = t / t_ideal - 1\n",
-          n, m, devname, nact, o.vread, o.vbias, o.v0, o.v1, o.cap,
-          ap->rw_row, o.seed);
-  fprintf(f->fp,
-          "col,g_active,g_inactive,rho,i_ideal_v0,i_float_v0,i_fixed_v0,"
-          "err_float_v0,err_fixed_v0,i_ideal_v1,i_float_v1,i_fixed_v1,"
-          "err_float_v1,err_fixed_v1,t_ideal,t_linear,t_float,t_fixed,"
-          "t_fixed_nowire,stretch_float,stretch_fixed,stretch_fixed_vs_float\n");
   for (size_t j = 0; j < m; j++)
-    fprintf(f->fp,
+    fprintf(f,
             "%zu,%.9e,%.9e,%.6f,%.9e,%.9e,%.9e,%.6e,%.6e,%.9e,%.9e,%.9e,"
             "%.6e,%.6e,%.9e,%.9e,%.9e,%.9e,%.9e,%.6e,%.6e,%.6e\n",
             j, ga[j], gi[j], gi[j] / ga[j], i_id0[j], fl.i_v0[j], fx.i_v0[j],
             e0fl[j], e0fx[j], i_id1[j], fl.i_v1[j], fx.i_v1[j], e1fl[j],
             e1fx[j], t_id[j], t_lin[j], fl.t[j], fx.t[j], t_nw[j], sfl[j],
             sfx[j], sxf[j]);
-  int fail = xbx_file_commit(f);
-  f = NULL;
-  if (fail)
-    goto done;
-
-  char vars[2048];
-  snprintf(vars, sizeof vars,
-           "csv='%s'; vread=%.17g; vbias=%.17g; v0=%.17g; v1=%.17g; nfinite=%zu; "
-           "plottitle='Sneak paths in a D.Z read: %zu x %zu %s, %zu active rows "
-           "at %g V, Rw %g Ohm'",
-           csv, o.vread, o.vbias, o.v0, o.v1, m - nfire, n, m, devname, nact, o.vread,
-           ap->rw_row);
-  if (xbx_gnuplot(o.gp, vars, png))
-    goto done;
-  printf("\nwrote %s\nwrote %s\n", csv, png);
-
-  printf("{\"experiment\":\"sneak_read\",\"rows\":%zu,\"cols\":%zu,"
-         "\"active_rows\":%zu,\"seed\":%llu,",
-         n, m, nact, o.seed);
-  json_num("vread", o.vread, 0);
-  json_num("rw", ap->rw_row, 0);
-  json_num("cap", o.cap, 0);
-  json_num("max_stretch_fixed", sfx_mx, 0);
-  json_num("mean_stretch_fixed", sfx_mn, 0);
-  json_num("max_stretch_float", sfl_mx, 0);
-  json_num("mean_stretch_float", sfl_mn, 0);
-  json_num("max_stretch_fixed_vs_float", sxf_mx, 0);
-  json_num("mean_stretch_fixed_vs_float", sxf_mn, 0);
-  json_num("max_err_fixed", e0fx_mx, 0);
-  json_num("mean_err_fixed", e0fx_mn, 0);
-  json_num("max_err_float", e0fl_mx, 0);
-  json_num("mean_err_float", e0fl_mn, 0);
-  json_num("max_err_fixed_at_threshold", e1fx_mx, 0);
-  json_num("max_err_float_at_threshold", e1fl_mx, 0);
-  json_num("mean_t_ideal", tid_mn, 0);
-  json_num("mean_t_float", tfl_mn, 0);
-  json_num("mean_t_fixed", tfx_mn, 0);
-  printf("\"never_fire_fixed\":%zu}\n", nfire);
-  rc = 0;
+  xbx_out_plot(out, "sneak_read",
+               "vread=%.17g; vbias=%.17g; v0=%.17g; v1=%.17g; nfinite=%zu; "
+               "plottitle='Sneak paths in a D.Z read: %zu x %zu %s, %zu "
+               "active rows at %g V, Rw %g Ohm'",
+               o.vread, o.vbias, o.v0, o.v1, m - nfire, n, m, devname, nact,
+               o.vread, ap->rw_row);
+  rc = xbx_out_end(out, 0,
+                   "experiment=%s rows=%zu cols=%zu active_rows=%zu "
+                   "seed=%llu vread=%.6g rw=%.6g cap=%.6g "
+                   "max_stretch_fixed=%.6g mean_stretch_fixed=%.6g "
+                   "max_stretch_float=%.6g mean_stretch_float=%.6g "
+                   "max_stretch_fixed_vs_float=%.6g "
+                   "mean_stretch_fixed_vs_float=%.6g max_err_fixed=%.6g "
+                   "mean_err_fixed=%.6g max_err_float=%.6g "
+                   "mean_err_float=%.6g max_err_fixed_at_threshold=%.6g "
+                   "max_err_float_at_threshold=%.6g mean_t_ideal=%.6g "
+                   "mean_t_float=%.6g mean_t_fixed=%.6g "
+                   "never_fire_fixed=%zu",
+                   prog.name, n, m, nact, o.seed, o.vread, ap->rw_row,
+                   o.cap, sfx_mx, sfx_mn, sfl_mx, sfl_mn, sxf_mx,
+                   sxf_mn, e0fx_mx, e0fx_mn, e0fl_mx, e0fl_mn, e1fx_mx,
+                   e1fl_mx, tid_mn, tfl_mn, tfx_mn, nfire);
+  out = NULL;
 
 done:
-  xbx_file_abort(f);
+  xbx_out_free(out);
   xb_array_free(a);
-  for (int k = 0; k < 2; k++) {
-    free(mr[k]->i_v0);
-    free(mr[k]->i_v1);
-    free(mr[k]->i_node);
-    free(mr[k]->t);
-  }
   free(g);
   free(vin);
+  free(col);
   free(act);
-  free(perm);
-  free(ga);
-  free(gi);
-  free(i_id0);
-  free(i_id1);
-  free(t_id);
-  free(t_lin);
-  free(t_nw);
-  free(t_glid);
-  free(work);
   return rc;
 }

@@ -30,60 +30,27 @@
  * <out>/write_quantization.png (plots/write_quantization.gp), a summary
  * and a final one-line JSON.
  */
-#include <errno.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <xbar/xbar.h>
 
 #include "exp_util.h"
 
-#define PROG "write_quantization"
-
-typedef struct options {
-  const char *write, *out, *gp;
-} options;
-
-static void usage(FILE *f)
-{
-  fprintf(f,
-    "usage: " PROG " [options]\n"
-    "  --write FILE   write timing [write] (default models/parca_write.ini)\n"
-    "  --out DIR      output folder (default plots)\n"
-    "  -h, --help     this text\n");
-}
-
-static int parse(int argc, char **argv, options *o)
-{
-  o->write = XB_SOURCE_DIR "/models/parca_write.ini";
-  o->out = XB_SOURCE_DIR "/plots";
-  o->gp = XB_SOURCE_DIR "/plots/write_quantization.gp";
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      usage(stdout);
-      exit(0);
-    }
-    if (strcmp(a, "--write") && strcmp(a, "--out")) {
-      fprintf(stderr, PROG ": unknown argument: %s\n", a);
-      usage(stderr);
-      return -1;
-    }
-    if (!v) {
-      fprintf(stderr, PROG ": %s needs a value\n", a);
-      return -1;
-    }
-    i++;
-    if (!strcmp(a, "--write"))
-      o->write = v;
-    else
-      o->out = v;
-  }
-  return 0;
-}
+static const xbx_prog prog = {
+  "write_quantization",
+  "quantization of the pulse-overlap write against the ideal product r Z",
+  "One parallel write of a (2 r_levels + 1) x (zbits + 1) array holds every "
+  "(r, Z) pair: row i carries r = i - r_levels, column j carries Z = j. On "
+  "an ideal linear device with 1 uOhm wires the change of each cell is its "
+  "programming time (the overlap of its row's r pulses with its column's Z "
+  "windows), compared with r Z in LSB of 16 (seed 000 Fig. 2.18b: at most 1 "
+  "LSB, at small Z and r). Also the overlap alone and with one repetition.",
+  "write_quantization.csv one line per (r, Z): ideal, programmed, errors\n"
+  "write_quantization.png plots/write_quantization.gp\n"
+  "stdout a summary and a final JSON line",
+  "write_quantization --out /tmp/wq"};
 
 /* Ideal linear device: PARCA range and pulse, many levels. */
 static xb_device *ideal_device(double vw, xb_err *err)
@@ -102,23 +69,27 @@ static xb_device *ideal_device(double vw, xb_err *err)
 
 int main(int argc, char **argv)
 {
-  options o;
-  if (parse(argc, argv, &o))
-    return 2;
-  int rc = 1;
+  const char *write = XB_SOURCE_DIR "/models/parca_write.ini";
+  const char *outdir = XB_SOURCE_DIR "/plots";
+  xbx_opt opts[] = {
+    XBX_STR("write", &write, "FILE", "write timing, section [write]"),
+    XBX_STR("out", &outdir, "DIR", "output folder"),
+    XBX_END};
+  int rc = xbx_parse(&prog, opts, argc, argv);
+  if (rc != XBX_RUN)
+    return rc;
+  rc = 1;
   xb_err err;
   xb_device *dev = NULL;
   xb_cells *cells = NULL;
   xb_array *a = NULL;
-  xbx_file *f = NULL;
+  xbx_out *out = NULL;
   int *rv = NULL, *zv = NULL;
   double *g0 = NULL;
 
   xb_write_params p;
-  xb_param_defaults(&xb_write_param_set, &p);
-  if (xb_param_read(&xb_write_param_set, &p, o.write, NULL, &err) ||
-      xb_param_check(&xb_write_param_set, &p, &err)) {
-    fprintf(stderr, PROG ": %s\n", err.msg);
+  if (xbx_write_timing(write, &p, &err)) {
+    fprintf(stderr, "%s: %s\n", prog.name, err.msg);
     return 1;
   }
   int L = p.r_levels, Zb = p.zbits;
@@ -127,7 +98,7 @@ int main(int argc, char **argv)
   zv = malloc(m * sizeof *zv);
   g0 = malloc(nm * sizeof *g0);
   if (!rv || !zv || !g0) {
-    fprintf(stderr, PROG ": out of memory\n");
+    fprintf(stderr, "%s: out of memory\n", prog.name);
     goto done;
   }
   for (size_t i = 0; i < n; i++)
@@ -138,7 +109,7 @@ int main(int argc, char **argv)
   double vdd = p.vdd > 0 ? p.vdd : 1.0;
   dev = ideal_device(vdd, &err);
   if (!dev || !(cells = xb_cells_create(dev, nm, 1, &err))) {
-    fprintf(stderr, PROG ": %s\n", err.msg);
+    fprintf(stderr, "%s: %s\n", prog.name, err.msg);
     goto done;
   }
   double gmin, gmax;
@@ -151,7 +122,7 @@ int main(int argc, char **argv)
   a = xb_array_create(n, m, &ap, &err);
   xb_write_stats st;
   if (!a || xb_write_parallel(a, cells, &p, rv, zv, &st, &err)) {
-    fprintf(stderr, PROG ": %s\n", err.msg);
+    fprintf(stderr, "%s: %s\n", prog.name, err.msg);
     goto done;
   }
 
@@ -163,6 +134,15 @@ int main(int argc, char **argv)
   p1.reps = 1;
   double c1 = fabs(xb_write_ideal(&p1, 1, 1));
 
+  out = xbx_out_create(prog.name, outdir);
+  FILE *f = xbx_out_open(out, "write_quantization.csv",
+                         "# write_quantization: %s, ideal linear device, %zu "
+                         "x %zu array; products in units of r Z (1 = %.6g s "
+                         "of overlap), errors in LSB of 16 (%g units)\n"
+                         "r,z,ideal,programmed,overlap,one_rep,err_lsb,"
+                         "err_one_lsb,dg\n", write, n, m, c, lsb_units);
+  if (!f)
+    goto done;
   double max_arr = 0, max_ovl = 0, max_one = 0, max_dev = 0, sum2 = 0;
   double max_small = 0, max_large = 0;
   int r_at = 0, z_at = 0, r1_at = 0, z1_at = 0;
@@ -171,10 +151,10 @@ int main(int argc, char **argv)
       int r = rv[i], z = zv[j];
       double ideal = (double)r * z;
       double dg = xb_cells_g(cells)[i * m + j] - g0[i * m + j];
-      double prog = -dg / srate / c + 0.0;
+      double prog_rz = -dg / srate / c + 0.0;
       double ovl = -xb_write_overlap(&p, r, z) / c + 0.0;
       double one = -xb_write_overlap(&p1, r, z) / c1 + 0.0;
-      double e = fabs(prog - ideal) / lsb_units;
+      double e = fabs(prog_rz - ideal) / lsb_units;
       if (e > max_arr) {
         max_arr = e;
         r_at = r;
@@ -186,20 +166,24 @@ int main(int argc, char **argv)
         r1_at = r;
         z1_at = z;
       }
-      max_dev = fmax(max_dev, fabs(prog - ovl));
+      max_dev = fmax(max_dev, fabs(prog_rz - ovl));
       sum2 += e * e;
       /* "small": both |r| and Z in the lower quarter of their ranges */
       if (abs(r) <= L / 4 && z <= Zb / 4)
         max_small = fmax(max_small, e);
       else
         max_large = fmax(max_large, e);
+      fprintf(f, "%d,%d,%d,%.9g,%.9g,%.9g,%.6g,%.6g,%.9e\n", r, z, r * z,
+              prog_rz, ovl, one, (prog_rz - r * z) / lsb_units,
+              (one - r * z) / lsb_units, dg);
     }
   double rms = sqrt(sum2 / (double)nm);
 
-  printf(PROG ": pulse-overlap write of every (r, Z), seed 000 Fig. 2.18b\n");
+  printf("write_quantization: pulse-overlap write of every (r, Z), seed 000 "
+         "Fig. 2.18b\n");
   printf("  timing      %s: T %.4g ns, %d clocks (t_clk %.4g ns), Z 0..%d, "
          "r -%d..%d, %.4g ns pulses, %d repetitions\n",
-         o.write, 1e9 * p.t_write, p.clocks, 1e9 * p.t_write / p.clocks, Zb,
+         write, 1e9 * p.t_write, p.clocks, 1e9 * p.t_write / p.clocks, Zb,
          L, L, 1e9 * p.t_rpulse, p.reps);
   printf("  array       %zu x %zu (row r = i - %d, column Z = j), ideal "
          "linear device, 1 uOhm wires: %d slices, %.3g s\n",
@@ -225,54 +209,27 @@ int main(int argc, char **argv)
          "              so Z = 1 and Z = 2 get nothing (-1, -2 units) and Z = "
          "3 gets a full pulse (+1 unit)\n");
 
-  char csv[1024], png[1024];
-  f = xbx_open_outputs(o.out, PROG, csv, png, sizeof csv);
-  if (!f)
-    goto done;
-  fprintf(f->fp,
-          "# " PROG ": %s, ideal linear device, %zu x %zu array; products "
-          "in units of r Z (1 = %.6g s of overlap), errors in LSB of 16 "
-          "(%g units)\n",
-          o.write, n, m, c, lsb_units);
-  fprintf(f->fp, "r,z,ideal,programmed,overlap,one_rep,err_lsb,"
-                 "err_one_lsb,dg\n");
-  for (size_t i = 0; i < n; i++)
-    for (size_t j = 0; j < m; j++) {
-      int r = rv[i], z = zv[j];
-      double dg = xb_cells_g(cells)[i * m + j] - g0[i * m + j];
-      double prog = -dg / srate / c + 0.0;
-      double ovl = -xb_write_overlap(&p, r, z) / c + 0.0;
-      double one = -xb_write_overlap(&p1, r, z) / c1 + 0.0;
-      fprintf(f->fp, "%d,%d,%d,%.9g,%.9g,%.9g,%.6g,%.6g,%.9e\n", r, z, r * z,
-              prog, ovl, one, (prog - r * z) / lsb_units,
-              (one - r * z) / lsb_units, dg);
-    }
-  int fail = xbx_file_commit(f);
-  f = NULL;
-  if (fail)
-    goto done;
-  char vars[2048];
-  snprintf(vars, sizeof vars,
-           "csv='%s'; rl=%d; zb=%d; lsb=%.17g; reps=%d; maxerr=%.17g; "
-           "rat=%d; zat=%d; maxone=%.17g; plottitle='Pulse-overlap write "
-           "quantization (seed 000 Fig. 2.18b): %d x %.3g ns, %d clocks, "
-           "%.3g ns r pulses, %d repetitions; ideal linear device'",
-           csv, L, Zb, lsb_units, p.reps, max_arr, r_at, z_at, max_one,
-           p.reps, 1e9 * p.t_write, p.clocks, 1e9 * p.t_rpulse, p.reps);
-  if (xbx_gnuplot(o.gp, vars, png))
-    goto done;
-  printf("\nwrote %s\nwrote %s\n", csv, png);
-  printf("{\"experiment\":\"" PROG "\",\"pairs\":%zu,\"reps\":%d,"
-         "\"lsb_units\":%g,\"max_err_lsb\":%.6g,\"max_err_units\":%.6g,\"max_err_r\":%d,"
-         "\"max_err_z\":%d,\"rms_err_lsb\":%.6g,\"max_err_small_lsb\":%.6g,"
-         "\"max_err_large_lsb\":%.6g,\"max_err_overlap_only_lsb\":%.6g,"
-         "\"array_vs_overlap_units\":%.3g,\"max_err_one_rep_lsb\":%.6g,"
-         "\"slices\":%d,\"seconds\":%.4g}\n",
-         nm, p.reps, lsb_units, max_arr, max_arr * lsb_units, r_at, z_at, rms, max_small,
-         max_large, max_ovl, max_dev, max_one, st.slices, st.seconds);
-  rc = 0;
+  xbx_out_plot(out, "write_quantization",
+               "rl=%d; zb=%d; lsb=%.17g; reps=%d; maxerr=%.17g; rat=%d; "
+               "zat=%d; maxone=%.17g; plottitle='Pulse-overlap write "
+               "quantization (seed 000 Fig. 2.18b): %d x %.3g ns, %d clocks, "
+               "%.3g ns r pulses, %d repetitions; ideal linear device'",
+               L, Zb, lsb_units, p.reps, max_arr, r_at, z_at, max_one, p.reps,
+               1e9 * p.t_write, p.clocks, 1e9 * p.t_rpulse, p.reps);
+  rc = xbx_out_end(out, 0,
+                   "experiment=%s pairs=%zu reps=%d lsb_units=%g "
+                   "max_err_lsb=%.6g max_err_units=%.6g max_err_r=%d "
+                   "max_err_z=%d rms_err_lsb=%.6g max_err_small_lsb=%.6g "
+                   "max_err_large_lsb=%.6g max_err_overlap_only_lsb=%.6g "
+                   "array_vs_overlap_units=%.3g max_err_one_rep_lsb=%.6g "
+                   "slices=%d seconds=%.4g",
+                   prog.name, nm, p.reps, lsb_units, max_arr,
+                   max_arr * lsb_units, r_at, z_at, rms, max_small,
+                   max_large, max_ovl, max_dev, max_one, st.slices,
+                   st.seconds);
+  out = NULL;
 done:
-  xbx_file_abort(f);
+  xbx_out_free(out);
   xb_array_free(a);
   xb_cells_free(cells);
   xb_device_free(dev);
