@@ -15,8 +15,9 @@ build=${1:?usage: exp-snapshot.sh BUILD OUT [PROGRAM ...]}
 out=${2:?usage: exp-snapshot.sh BUILD OUT [PROGRAM ...]}
 shift 2
 src=$(cd "$(dirname "$0")/.." && pwd)
-bin=$build/experiments
+bin=$(cd "$build" && pwd)/experiments
 mkdir -p "$out"
+out=$(cd "$out" && pwd)
 
 # program | arguments ({D} is the program's output folder)
 runs=(

@@ -2,8 +2,11 @@
  * Device models and cells. The conformance suite runs over every built-in
  * model (the presets in models/, without variation): monotone LTP and LTD,
  * bounds, the write threshold, exact partial pulses, and state unchanged on
- * error. Then model-specific closed forms (Eq. 2.1/2.2, linear round trip)
- * and the statistics and determinism of each kind of variation.
+ * error. Then model-specific closed forms (Eq. 2.1/2.2, linear round trip),
+ * what the generic layer takes from each descriptor's optional ops (pulse
+ * count, derived values, the loader's type names), the straight-response
+ * twin of a device, and the statistics and determinism of each kind of
+ * variation.
  */
 #include <stdio.h>
 #include <string.h>
@@ -542,6 +545,158 @@ START_TEST(test_create_errors)
 }
 END_TEST
 
+/* ---- descriptor ops and the straight twin ------------------------------ */
+
+/* The generic layer knows a model through its descriptor: the pulse count
+ * where the model has one, the derived values only the exp model gives,
+ * and the loader's messages listing the registry's names. */
+START_TEST(test_descriptor_ops)
+{
+  const double levels[NMODELS] = {50, 0, 0, 0};
+  for (int m = 0; m < NMODELS; m++) {
+    xb_device *d = model(m);
+    double want = levels[m];
+    if (m == 1)
+      want = ((const xb_linear_params *)xb_device_params(d))->levels;
+    ck_assert_msg(xb_device_levels(d) == want, "%s: %g pulses", presets[m],
+                  xb_device_levels(d));
+    char buf[8192];
+    xb_device_describe(d, buf, sizeof buf);
+    ck_assert_msg((strstr(buf, "derived: A_ltp = ") != NULL) == (m == 0),
+                  "%s", presets[m]);
+    xb_device_free(d);
+  }
+  /* The derived A of the exp preset: the label's, B from Eq. 2.1. */
+  xb_device *d = model(0);
+  const xb_exp_params *p = xb_device_params(d);
+  double a;
+  ck_assert_int_eq(xb_exp_a_from_nl(p->nl_ltp, p->levels, &a, NULL), XB_OK);
+  char want[160], buf[8192];
+  snprintf(want, sizeof want, "derived: A_ltp = %.6g pulses, B_ltp = %.6g S,",
+           a, xb_exp_b(a, p->levels, p->gmin, p->gmax));
+  xb_device_describe(d, buf, sizeof buf);
+  ck_assert_msg(strstr(buf, want) != NULL, "'%s' not in '%s'", want, buf);
+  xb_device_free(d);
+
+  static const struct {
+    const char *file, *msg;
+  } bad[] = {
+      {"no_type.ini",
+       "[device] type = exp | linear | softbounds | lut is missing"},
+      {"bad_type.ini", "[device] type = 'memristor' is not exp, linear, "
+                       "softbounds or lut"},
+      {"table_not_lut.ini", "[device] table only applies to type = lut"},
+      {"lut_missing_table.ini",
+       "[device] type = lut needs table = <file.csv>"},
+  };
+  for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+    xb_err e;
+    char path[512];
+    snprintf(path, sizeof path, "%s/bad/%s", XB_DATA, bad[k].file);
+    ck_assert_ptr_null(xb_device_load(path, &e));
+    ck_assert_msg(strstr(e.msg, bad[k].msg) != NULL, "%s: '%s'", bad[k].file,
+                  e.msg);
+  }
+}
+END_TEST
+
+/* The twin of an exp device as parca_demo and test_learn built it by hand:
+ * the linear model on the exp parameters' range and levels (its only
+ * three fields), with the source's electrical and variation parameters. */
+static xb_device *straight_by_hand(const xb_device *src)
+{
+  const xb_exp_params *ep = xb_device_params(src);
+  const xb_linear_params lin = {ep->gmin, ep->gmax, ep->levels};
+  xb_device *d = xb_device_create(xb_device_linear, &lin, NULL,
+                                  xb_device_elec(src),
+                                  xb_device_variation(src), NULL);
+  ck_assert(d != NULL);
+  return d;
+}
+
+START_TEST(test_straight_twin)
+{
+  xb_err e;
+  xb_device *pcmo = xb_device_load(XB_MODELS "/pcmo_parca.ini", &e);
+  ck_assert_msg(pcmo != NULL, "%s", e.msg);
+  xb_var_params v = *xb_device_variation(pcmo); /* c2c 0.005 */
+  v.d2d_g = 0.1;
+  v.stuck_gmax = 0.01;
+  xb_device *src = xb_device_with_variation(pcmo, &v, &e);
+  ck_assert_msg(src != NULL, "%s", e.msg);
+  xb_device *tw = xb_device_straight(src, &e);
+  ck_assert_msg(tw != NULL, "%s", e.msg);
+
+  /* Same range, levels, electrical and variation; a linear model. */
+  ck_assert(xb_device_type_of(tw) == xb_device_linear);
+  double gmin, gmax, tmin, tmax;
+  xb_device_bounds(src, &gmin, &gmax);
+  xb_device_bounds(tw, &tmin, &tmax);
+  ck_assert(tmin == gmin && tmax == gmax);
+  ck_assert(xb_device_levels(tw) == xb_device_levels(src));
+  ck_assert(xb_device_levels(tw) == 50);
+  ck_assert(memcmp(xb_device_elec(tw), xb_device_elec(src),
+                   sizeof(xb_elec_params)) == 0);
+  ck_assert(memcmp(xb_device_variation(tw), xb_device_variation(src),
+                   sizeof(xb_var_params)) == 0);
+
+  /* Identical to the hand-built twin: parameters and every cell's
+   * conductance through a run of noisy pulses. */
+  xb_device *hand = straight_by_hand(src);
+  ck_assert(memcmp(xb_device_params(tw), xb_device_params(hand),
+                   sizeof(xb_linear_params)) == 0);
+  enum { N = 64 };
+  xb_cells *a = xb_cells_create(tw, N, 9, NULL);
+  xb_cells *b = xb_cells_create(hand, N, 9, NULL);
+  const xb_elec_params *el = xb_device_elec(tw);
+  for (int k = 0; k < 30; k++)
+    for (size_t i = 0; i < N; i++) {
+      double vv = k % 7 < 4 ? el->vw_set : -el->vw_reset;
+      xb_cells_pulse(a, i, vv, el->t_pulse * (1 + i % 3) / 2, 1, NULL);
+      xb_cells_pulse(b, i, vv, el->t_pulse * (1 + i % 3) / 2, 1, NULL);
+    }
+  ck_assert(memcmp(xb_cells_g(a), xb_cells_g(b), N * sizeof(double)) == 0);
+  xb_cells_free(a);
+  xb_cells_free(b);
+  xb_device_free(hand);
+
+  /* Linear pulse response (no variation): G after k pulses from Gmin is
+   * Gmin + k (Gmax - Gmin) / levels, saturating at Gmax. */
+  xb_device *quiet = xb_device_with_variation(pcmo, NULL, &e);
+  ck_assert_msg(quiet != NULL, "%s", e.msg);
+  xb_device *ideal = xb_device_straight(quiet, &e);
+  ck_assert_msg(ideal != NULL, "%s", e.msg);
+  xb_device_free(quiet);
+  xb_cells *c = xb_cells_create(ideal, 1, 1, NULL);
+  const double lv = xb_device_levels(ideal);
+  ck_assert(g0(c) == gmin);
+  for (int k = 1; k <= 55; k++) {
+    full_pulse(c, ideal, +1);
+    double want = k <= lv ? gmin + k * (gmax - gmin) / lv : gmax;
+    ck_assert_msg(fabs(g0(c) - want) <= 1e-12 * gmax, "k = %d: %.17g vs %.17g",
+                  k, g0(c), want);
+  }
+  xb_cells_free(c);
+  xb_device_free(ideal);
+
+  /* Refusals: NULL, and models without a pulse count. */
+  e.code = XB_OK;
+  ck_assert_ptr_null(xb_device_straight(NULL, &e));
+  ck_assert_int_eq(e.code, XB_EINVAL);
+  ck_assert_ptr_null(xb_device_straight(NULL, NULL));
+  for (int m = 2; m < NMODELS; m++) {
+    xb_device *d = model(m);
+    e.code = XB_OK;
+    ck_assert_ptr_null(xb_device_straight(d, &e));
+    ck_assert_int_eq(e.code, XB_ETYPE);
+    xb_device_free(d);
+  }
+  xb_device_free(tw);
+  xb_device_free(src);
+  xb_device_free(pcmo);
+}
+END_TEST
+
 static Suite *device_suite(void)
 {
   Suite *s = suite_create("device");
@@ -558,6 +713,8 @@ static Suite *device_suite(void)
   tcase_add_test(mod, test_response_functions);
   tcase_add_test(mod, test_sinh_iv);
   tcase_add_test(mod, test_create_errors);
+  tcase_add_test(mod, test_descriptor_ops);
+  tcase_add_test(mod, test_straight_twin);
   suite_add_tcase(s, mod);
   TCase *var = tcase_create("variation");
   tcase_set_timeout(var, 30);

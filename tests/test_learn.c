@@ -363,16 +363,9 @@ START_TEST(test_behavioral_nonlinearity)
   double *D0 = init_from(tr, 100);
   xb_device *dn = xb_device_load(XB_SOURCE_DIR "/models/pcmo_parca.ini", &e);
   ck_assert_msg(dn != NULL, "%s", e.msg);
-  const xb_exp_params *ep = xb_device_params(dn);
-  xb_linear_params lp;
-  xb_param_defaults(&xb_linear_param_set, &lp);
-  lp.gmin = ep->gmin;
-  lp.gmax = ep->gmax;
-  lp.levels = ep->levels;
-  xb_device *dl = xb_device_create(xb_device_linear, &lp, NULL,
-                                   xb_device_elec(dn),
-                                   xb_device_variation(dn), &e);
-  ck_assert(dl != NULL);
+  /* The same cell with a straight pulse response. */
+  xb_device *dl = xb_device_straight(dn, &e);
+  ck_assert_msg(dl != NULL, "%s", e.msg);
   xb_learner *l0 = xb_learner_create((int)tr->dim, NULL, D0, 1, &e);
   xb_learn_eval ev0;
   ck_assert_int_eq(xb_learner_evaluate(l0, te->x, te->n, &ev0, &e), XB_OK);

@@ -1,10 +1,13 @@
 /*
- * Reference solve of the crossbar network: assemble the full 2NM x 2NM
- * nodal matrix (row nodes first, then column nodes, both row-major) in
- * compressed-column form and solve it with SuiteSparse KLU, default
- * ordering. It shares nothing with the fast solver but the network
- * description, so agreement between the two is a real check. This is the
- * only file that includes KLU.
+ * Reference linear solver of the crossbar network (p.solver = 1): assemble
+ * the full 2NM x 2NM nodal matrix (row nodes first, then column nodes,
+ * both row-major) in compressed-column form and solve it with SuiteSparse
+ * KLU, default ordering. It shares nothing with the fast solver but the
+ * network description (gl, ieq, wires, line ends) and the line currents of
+ * system.c, so agreement between the two is a real check. It is the
+ * xb__array_linsol_klu descriptor, chosen in solve.c; nothing else in the
+ * array module names it. The array's only KLU file (the transient read's
+ * full method has its own).
  */
 #include <klu.h>
 #include <limits.h>
@@ -14,7 +17,7 @@
 
 #include "array_impl.h"
 
-int xb__array_solve_klu(xb_array *a, xb_err *err)
+static int solve_klu(xb_array *a, xb_err *err)
 {
   size_t n = a->n, m = a->m, ld = a->ld, nm = n * m, N = 2 * nm;
   size_t nnz = 8 * nm; /* at most 4 entries per node */
@@ -99,8 +102,8 @@ int xb__array_solve_klu(xb_array *a, xb_err *err)
       a->x[i * ld + j] = b[i * m + j];
       a->vc[i * ld + j] = b[nm + i * m + j];
     }
-  a->klu_done = 1;
   a->stats.err_bound = 0;
+  xb__array_line_currents(a);
 done:
   if (num)
     klu_free_numeric(&num, &common);
@@ -112,3 +115,8 @@ done:
   free(b);
   return rc;
 }
+
+const xb__array_linsol xb__array_linsol_klu = {
+    .name = "KLU reference (full nodal matrix)",
+    .solve = solve_klu,
+};

@@ -12,11 +12,6 @@
 #define XB__PRINTF(f, a) __attribute__((format(printf, f, a)))
 #else
 #define XB__PRINTF(f, a)
-/* Prefix err->msg with "<prefix>: " and set err->file to `file` when given
- * and err has none. NULL err is a no-op. Returns err->code (XB_OK if NULL). */
-int xb__err_prefix(xb_err *err, const char *file, const char *fmt, ...)
-    XB__PRINTF(3, 4);
-
 #endif
 
 /* Fill `err` (may be NULL) and return `code`. `file` may be NULL, `line` 0,

@@ -4,7 +4,9 @@
  * file owns everything that is the same for every model: the threshold
  * rule of SPEC section 1 (no change at or below Vw/2, a configurable
  * response between Vw/2 and Vw), the .ini loader, and descriptions. Models
- * (exp.c, linear.c, softbounds.c, lut.c) only give the pulse response.
+ * (exp.c, linear.c, softbounds.c, lut.c) only give the pulse response and
+ * the optional ops of their descriptor (their data, pulse count, derived
+ * values); this file knows them through those ops and the registry alone.
  */
 #include <math.h>
 #include <stdio.h>
@@ -39,48 +41,7 @@ XB_PARAM_SET_DEFINE(xb_elec_param_set, "electrical", XB_ELEC_PARAMS,
 XB_PARAM_SET_DEFINE(xb_var_param_set, "variation", XB_VAR_PARAMS, check_var)
 #undef XB_PARAM_T
 
-/* Addresses of the exported type pointers: constant, so no mutable state. */
-static const xb_device_type *const *const builtin_types[] = {
-    &xb_device_exp, &xb_device_linear, &xb_device_softbounds, &xb_device_lut};
-
-const xb_device_type *xb_device_type_find(const char *name)
-{
-  size_t n = sizeof builtin_types / sizeof builtin_types[0];
-  for (size_t i = 0; name && i < n; i++)
-    if (strcmp((*builtin_types[i])->name, name) == 0)
-      return *builtin_types[i];
-  return NULL;
-}
-
 /* ---- creation ------------------------------------------------------------ */
-
-static int copy_lut(const xb_lut_data *src, xb_lut_data *dst, xb_err *err)
-{
-  memset(dst, 0, sizeof *dst);
-  if (!src)
-    return XB_OK; /* prepare reports the missing tables */
-  size_t n = 2 * (src->n_ltp + src->n_ltd);
-  if (!src->p_ltp || !src->g_ltp || !src->p_ltd || !src->g_ltd)
-    return xb__err(err, XB_EDATA, "lut tables have NULL arrays");
-  double *a = malloc((n + 1) * sizeof(double));
-  if (!a)
-    return xb__err(err, XB_ENOMEM, "lut tables");
-  double *q = a;
-  memcpy(q, src->p_ltp, src->n_ltp * sizeof(double));
-  dst->p_ltp = q;
-  q += src->n_ltp;
-  memcpy(q, src->g_ltp, src->n_ltp * sizeof(double));
-  dst->g_ltp = q;
-  q += src->n_ltp;
-  memcpy(q, src->p_ltd, src->n_ltd * sizeof(double));
-  dst->p_ltd = q;
-  q += src->n_ltd;
-  memcpy(q, src->g_ltd, src->n_ltd * sizeof(double));
-  dst->g_ltd = q;
-  dst->n_ltp = src->n_ltp;
-  dst->n_ltd = src->n_ltd;
-  return XB_OK;
-}
 
 xb_device *xb_device_create(const xb_device_type *type, const void *params,
                             const void *data, const xb_elec_params *el,
@@ -118,10 +79,10 @@ xb_device *xb_device_create(const xb_device_type *type, const void *params,
       xb_param_check(&xb_elec_param_set, &d->el, err) ||
       xb_param_check(&xb_var_param_set, &d->var, err))
     goto fail;
-  if (type == xb_device_lut) {
-    if (copy_lut(data, &d->lut, err))
+  if (type->copy_data && data) { /* no data: prepare says what is missing */
+    if (type->copy_data(data, &d->data, err))
       goto fail;
-    data = data ? &d->lut : NULL;
+    data = d->data;
   }
   if (type->prepare(d->params, data, &d->model, err))
     goto fail;
@@ -140,9 +101,7 @@ xb_device *xb_device_with_variation(const xb_device *d,
     xb__err(err, XB_EINVAL, "NULL device");
     return NULL;
   }
-  return xb_device_create(d->type, d->params,
-                          d->type == xb_device_lut ? &d->lut : NULL, &d->el,
-                          var, err);
+  return xb_device_create(d->type, d->params, d->data, &d->el, var, err);
 }
 
 void xb_device_free(xb_device *d)
@@ -155,7 +114,7 @@ void xb_device_free(xb_device *d)
     else
       free(d->model);
   }
-  free((void *)d->lut.p_ltp);
+  free(d->data);
   free(d->params);
   free(d);
 }
@@ -206,21 +165,24 @@ xb_device *xb_device_load(const char *path, xb_err *err)
   c.scan = 1;
   if (xb_ini_read(path, NULL, 0, device_keys, &c, err))
     return NULL;
+  char names[256];
   if (!c.type[0]) {
+    xb__device_type_names(names, sizeof names, " | ", " | ", 0);
     xb__err_set(err, XB_EMISSING, path, 0, "type", NAN, NAN,
-                "[device] type = exp | linear | softbounds | lut is missing");
+                "[device] type = %s is missing", names);
     return NULL;
   }
   const xb_device_type *type = xb_device_type_find(c.type);
   if (!type) {
+    xb__device_type_names(names, sizeof names, ", ", " or ", 0);
     xb__err_set(err, XB_ETYPE, path, 0, "type", NAN, NAN,
-                "[device] type = '%s' is not exp, linear, softbounds or lut",
-                c.type);
+                "[device] type = '%s' is not %s", c.type, names);
     return NULL;
   }
-  if (c.table[0] && type != xb_device_lut) {
+  if (c.table[0] && !type->load_data) {
+    xb__device_type_names(names, sizeof names, ", ", " or ", 1);
     xb__err_set(err, XB_EKEY, path, 0, "table", NAN, NAN,
-                "[device] table only applies to type = lut");
+                "[device] table only applies to type = %s", names);
     return NULL;
   }
 
@@ -246,11 +208,11 @@ xb_device *xb_device_load(const char *path, xb_err *err)
   if (xb_ini_read(path, b, 3, device_keys, &c, err))
     return NULL;
 
-  xb_lut_data lut = {0};
-  if (type == xb_device_lut) {
+  void *data = NULL;
+  if (type->load_data) {
     if (!c.table[0]) {
       xb__err_set(err, XB_EMISSING, path, 0, "table", NAN, NAN,
-                  "[device] type = lut needs table = <file.csv>");
+                  "[device] type = %s needs table = <file.csv>", type->name);
       return NULL;
     }
     char full[sizeof c.table + 512];
@@ -260,15 +222,13 @@ xb_device *xb_device_load(const char *path, xb_err *err)
                c.table);
     else
       snprintf(full, sizeof full, "%s", c.table);
-    if (xb_lut_data_read(full, &lut, err)) {
+    if (type->load_data(full, &data, err)) {
       xb__err_prefix(err, NULL, "%s: [device] table", path);
       return NULL;
     }
   }
-  xb_device *d = xb_device_create(type, model.bytes,
-                                  type == xb_device_lut ? &lut : NULL, &el,
-                                  &var, err);
-  xb_lut_data_free(&lut);
+  xb_device *d = xb_device_create(type, model.bytes, data, &el, &var, err);
+  free(data);
   if (!d && err && !err->file[0]) /* label cross-field errors */
     xb__err_prefix(err, path, "%s", path);
   return d;
@@ -291,6 +251,11 @@ void xb_device_bounds(const xb_device *d, double *gmin, double *gmax)
     *gmin = d->gmin;
   if (gmax)
     *gmax = d->gmax;
+}
+
+double xb_device_levels(const xb_device *d)
+{
+  return d->type->levels ? d->type->levels(d->model) : 0.0;
 }
 
 double xb_device_rate(const xb_device *d, double v)
@@ -329,17 +294,8 @@ size_t xb_device_describe(const xb_device *d, char *buf, size_t n)
   XB__APPEND((size_t)snprintf(DST, "device type %s: %s\n", d->type->name,
                               d->type->desc));
   XB__APPEND(xb_param_describe(d->type->params, d->params, DST));
-  if (d->type == xb_device_exp) {
-    double ap, ad;
-    const xb_exp_params *p = d->params;
-    xb__exp_model_a(d->model, &ap, &ad);
-    XB__APPEND((size_t)snprintf(
-        DST,
-        "derived: A_ltp = %.6g pulses, B_ltp = %.6g S, A_ltd = %.6g pulses, "
-        "B_ltd = %.6g S\n",
-        ap, xb_exp_b(ap, p->levels, p->gmin, p->gmax), ad,
-        xb_exp_b(ad, p->levels, p->gmin, p->gmax)));
-  }
+  if (d->type->describe)
+    XB__APPEND(d->type->describe(d->model, DST));
   XB__APPEND(xb_param_describe(&xb_elec_param_set, &d->el, DST));
   XB__APPEND(xb_param_describe(&xb_var_param_set, &d->var, DST));
 #undef DST

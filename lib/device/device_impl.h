@@ -1,6 +1,8 @@
 /*
  * Private definitions of the device module: the device and cell-array
- * structs and helpers shared by the model files. Not installed.
+ * structs, the registry's list of type names, and helpers shared by the
+ * model files. Models see the core only through this header and their
+ * descriptor; the core never names a model. Not installed.
  */
 #ifndef XBAR_DEVICE_IMPL_H
 #define XBAR_DEVICE_IMPL_H
@@ -13,7 +15,7 @@ struct xb_device {
   const xb_device_type *type;
   void *params;          /* copy of the model's parameter struct */
   void *model;           /* built by type->prepare */
-  xb_lut_data lut;       /* owned copy of lut tables (lut type only) */
+  void *data;            /* owned copy of the model's data (copy_data) */
   xb_elec_params el;
   xb_var_params var;
   double gmin, gmax;     /* nominal range (S) */
@@ -56,7 +58,10 @@ static inline int xb__check_range_order(double gmin, double gmax, xb_err *err)
                      "[model] gmin = %g must be below gmax = %g", gmin, gmax);
 }
 
-/* Derived curvatures A (pulses) of a prepared exp model (exp.c). */
-void xb__exp_model_a(const void *model, double *a_ltp, double *a_ltd);
+/* The built-in type names (registry.c), `sep` between two and `last`
+ * before the final one ("exp, linear, softbounds or lut"); with `tables`
+ * only the types that read a table file (load_data). snprintf semantics. */
+size_t xb__device_type_names(char *buf, size_t n, const char *sep,
+                             const char *last, int tables);
 
 #endif

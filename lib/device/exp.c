@@ -17,6 +17,7 @@
  * expm1/log1p keep the curve accurate as A grows (the linear limit).
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "device_impl.h"
@@ -146,12 +147,21 @@ static void pulse(const void *mp, double shape, double n, double *s)
   }
 }
 
-/* Derived A (pulses) of a prepared model, for descriptions. */
-void xb__exp_model_a(const void *mp, double *a_ltp, double *a_ltd)
+static double levels(const void *mp)
+{
+  return ((const exp_model *)mp)->xmax;
+}
+
+/* The curvatures A (given or derived from the labels) and amplitudes B. */
+static size_t describe(const void *mp, char *buf, size_t n)
 {
   const exp_model *m = mp;
-  *a_ltp = m->a_ltp;
-  *a_ltd = m->a_ltd;
+  return (size_t)snprintf(
+      buf, n,
+      "derived: A_ltp = %.6g pulses, B_ltp = %.6g S, A_ltd = %.6g pulses, "
+      "B_ltd = %.6g S\n",
+      m->a_ltp, xb_exp_b(m->a_ltp, m->xmax, m->gmin, m->gmax), m->a_ltd,
+      xb_exp_b(m->a_ltd, m->xmax, m->gmin, m->gmax));
 }
 
 static const xb_device_type exp_type = {
@@ -164,5 +174,7 @@ static const xb_device_type exp_type = {
     .g = g_of,
     .set_g = set_g,
     .pulse = pulse,
+    .levels = levels,
+    .describe = describe,
 };
 const xb_device_type *const xb_device_exp = &exp_type;

@@ -67,6 +67,11 @@ static void pulse(const void *mp, double shape, double n, double *s)
   s[0] = xb__clamp(s[0] + n, 0, m->xmax);
 }
 
+static double levels(const void *mp)
+{
+  return ((const linear_model *)mp)->xmax;
+}
+
 static const xb_device_type linear_type = {
     .name = "linear",
     .desc = "linear conductance vs pulse number",
@@ -77,5 +82,6 @@ static const xb_device_type linear_type = {
     .g = g_of,
     .set_g = set_g,
     .pulse = pulse,
+    .levels = levels,
 };
 const xb_device_type *const xb_device_linear = &linear_type;

@@ -12,7 +12,9 @@
  * table ends.
  *
  * Tables come from the caller (xb_lut_data) or from a CSV file
- * (xb_lut_data_read). The d2d shape factor does not apply.
+ * (xb_lut_data_read); the device keeps its own copy of them in one block
+ * (copy_data, load_data of the descriptor). The d2d shape factor does not
+ * apply.
  */
 #include <errno.h>
 #include <math.h>
@@ -243,6 +245,52 @@ static void pulse(const void *mp, double shape, double n, double *s)
   }
 }
 
+/* ---- the device's copy of its tables ------------------------------------ */
+
+/* The tables and their four arrays in one allocation, released with free(). */
+typedef struct lut_copy {
+  xb_lut_data d; /* first, so a copy is an xb_lut_data */
+  double v[];
+} lut_copy;
+
+static int copy_data(const void *data, void **out, xb_err *err)
+{
+  const xb_lut_data *src = data;
+  if (!src->p_ltp || !src->g_ltp || !src->p_ltd || !src->g_ltd)
+    return xb__err(err, XB_EDATA, "lut tables have NULL arrays");
+  size_t n = 2 * (src->n_ltp + src->n_ltd);
+  lut_copy *c = malloc(sizeof *c + n * sizeof(double));
+  if (!c)
+    return xb__err(err, XB_ENOMEM, "lut tables");
+  double *q = c->v;
+  memcpy(q, src->p_ltp, src->n_ltp * sizeof(double));
+  c->d.p_ltp = q;
+  q += src->n_ltp;
+  memcpy(q, src->g_ltp, src->n_ltp * sizeof(double));
+  c->d.g_ltp = q;
+  q += src->n_ltp;
+  memcpy(q, src->p_ltd, src->n_ltd * sizeof(double));
+  c->d.p_ltd = q;
+  q += src->n_ltd;
+  memcpy(q, src->g_ltd, src->n_ltd * sizeof(double));
+  c->d.g_ltd = q;
+  c->d.n_ltp = src->n_ltp;
+  c->d.n_ltd = src->n_ltd;
+  *out = c;
+  return XB_OK;
+}
+
+static int load_data(const char *path, void **out, xb_err *err)
+{
+  xb_lut_data t;
+  int rc = xb_lut_data_read(path, &t, err);
+  if (rc)
+    return rc;
+  rc = copy_data(&t, out, err);
+  xb_lut_data_free(&t);
+  return rc;
+}
+
 static const xb_device_type lut_type = {
     .name = "lut",
     .desc = "measured pulse-response tables, monotone interpolation",
@@ -254,6 +302,8 @@ static const xb_device_type lut_type = {
     .set_g = set_g,
     .pulse = pulse,
     .release = release,
+    .copy_data = copy_data,
+    .load_data = load_data,
 };
 const xb_device_type *const xb_device_lut = &lut_type;
 

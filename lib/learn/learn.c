@@ -1,17 +1,21 @@
 /*
- * PARCA dictionary learning (see xbar/learn.h): batched ISTA / FISTA codes
- * and the SGD dictionary update, at ideal fidelity in double precision.
+ * PARCA dictionary learning (see xbar/learn.h): the learner and the loops
+ * it runs over its fidelity. A fidelity (learn_impl.h: ideal, behavioral,
+ * circuit) is chosen at create from p.fidelity and gives the batch's
+ * codes (encode) and the dictionary update (update, or update_accum for
+ * the accumulate write); this file owns D, the power iteration for L and
+ * the batch loops of encode, train and evaluate, and never asks which
+ * fidelity it runs.
  *
- * Batching. For a mini-batch X (B x dim) the codes Z (B x atoms) use
- *   r = D z - x,  D^T r = G z - D^T x,  G = D^T D,
- * so each iteration is one product Z G (B x atoms x atoms) plus an
- * element-wise step: D^T x and G are formed once per batch. This is the
- * same iterate as the two reads of the array, rearranged for the CPU; the
- * behavioral and circuit fidelities (learn_hw.c) do the two reads as the
- * array would. Products go to BLAS (OpenBLAS, threaded).
+ * L is the largest eigenvalue of D^T D by power iteration, with a 1%
+ * margin so the step stays below 1 / L_true. The fidelity may form a
+ * Gram matrix first and apply it (ideal); otherwise w = D^T (D v) runs as
+ * plain loops here (the array fidelities' reads run on OpenMP threads,
+ * and a threaded BLAS call between batches would leave OpenBLAS's own
+ * threads spinning against them).
  *
- * Workload: 100 atoms, 100 iterations: 2 Mflop per patch; the benchmark
- * target is 20,000 patches per second on two cores.
+ * Codes for a mini-batch are computed with the dictionary as it stands at
+ * the start of the batch; the batch's updates are then applied.
  */
 #include <cblas.h>
 #include <math.h>
@@ -26,6 +30,10 @@
 #define XB_PARAM_T xb_learn_params
 XB_PARAM_SET_DEFINE(xb_learn_param_set, "learn", XB_LEARN_PARAMS, NULL)
 #undef XB_PARAM_T
+
+/* By p.fidelity (its range is checked before use). */
+static const xb__learn_fidelity *const fidelities[] = {
+    &xb__learn_ideal, &xb__learn_behavioral, &xb__learn_circuit};
 
 xb_learner *xb_learner_create(int dim, const xb_learn_params *p,
                               const double *D0, uint64_t seed, xb_err *err)
@@ -51,37 +59,42 @@ xb_learner *xb_learner_create(int dim, const xb_learn_params *p,
   l->seed = seed;
   size_t nd = (size_t)dim * q.atoms;
   l->D = malloc(nd * sizeof(double));
-  l->G = malloc((size_t)q.atoms * q.atoms * sizeof(double));
   l->pv = malloc(2 * (size_t)q.atoms * sizeof(double));
-  if (!l->D || !l->G || !l->pv) {
+  if (!l->D || !l->pv) {
     xb__err(err, XB_ENOMEM, "dictionary %d x %d", dim, q.atoms);
-    xb_learner_free(l);
-    return NULL;
+    goto fail;
   }
   for (size_t k = 0; k < nd; k++) {
     double v = D0 ? D0[k] : xb_rng_uniform(seed, 0x1d1c7ull, k);
     if (!(v >= 0 && v <= 1)) {
       xb__err_set(err, XB_ERANGE, NULL, 0, "D0", 0, 1,
                   "initial dictionary entry %zu = %g outside [0, 1]", k, v);
-      xb_learner_free(l);
-      return NULL;
+      goto fail;
     }
     l->D[k] = v;
   }
   for (int k = 0; k < q.atoms; k++)
     l->pv[k] = 1.0 / sqrt((double)q.atoms);
+  l->fid = fidelities[q.fidelity];
+  l->update = q.accum && l->fid->update_accum ? l->fid->update_accum
+                                              : l->fid->update;
+  if (l->fid->create && l->fid->create(l, err))
+    goto fail;
   return l;
+fail:
+  xb_learner_free(l);
+  return NULL;
 }
 
 void xb_learner_free(xb_learner *l)
 {
   if (!l)
     return;
+  if (l->fid && l->fid->free)
+    l->fid->free(l);
   xb__learn_hw_free(l);
   free(l->D);
-  free(l->G);
   free(l->pv);
-  free(l->work);
   free(l);
 }
 
@@ -90,57 +103,36 @@ int xb_learner_dim(const xb_learner *l) { return l->dim; }
 const xb_learn_params *xb_learner_params(const xb_learner *l) { return &l->p; }
 double xb_learner_lipschitz(const xb_learner *l) { return l->L; }
 
-/* Work space for a batch of b patches: Ct (double), four float b x atoms
- * arrays and the float Gram (encode_ideal), then R (b x dim, at 3 b atoms
- * doubles; update_ideal). */
-int xb__learn_work(xb_learner *l, size_t b, xb_err *err)
-{
-  size_t m = (size_t)l->p.atoms;
-  size_t need = 3 * b * m + b * (size_t)l->dim + m * m / 2 + 1;
-  if (need <= l->work_cap)
-    return XB_OK;
-  double *w = realloc(l->work, need * sizeof(double));
-  if (!w)
-    return xb__err(err, XB_ENOMEM, "learning work space for %zu patches", b);
-  l->work = w;
-  l->work_cap = need;
-  return XB_OK;
-}
-
-/* L = the largest eigenvalue of D^T D by power iteration (1% margin so
- * the step stays below 1 / L_true).
- * Ideal fidelity: G = D^T D (BLAS; encode_ideal iterates on it), power
- * iteration from a fixed start vector.
- * Array fidelities: w = D^T (D v) with plain loops (their reads run on
- * OpenMP threads, and a threaded BLAS call between batches would leave
- * OpenBLAS's own threads spinning against them), warm-started from the
- * previous batch's vector and stopped when the estimate settles to 1e-9. */
-void xb__learn_gram(xb_learner *l)
+/* w = D^T (D v), plain loops. */
+static void gram_apply(const xb_learner *l, const double *v, double *w)
 {
   int m = l->p.atoms, d = l->dim;
-  double lam = 0, prev = 0;
-  double *v = l->pv, *w = l->pv + m;
-  if (l->p.fidelity == 0) {
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, m, d, 1.0, l->D,
-                m, l->D, m, 0.0, l->G, m);
-    for (int k = 0; k < m; k++)
-      v[k] = 1.0 / sqrt((double)m);
+  memset(w, 0, (size_t)m * sizeof(double));
+  for (int i = 0; i < d; i++) {
+    const double *row = l->D + (size_t)i * m;
+    double a = 0;
+    for (int j = 0; j < m; j++)
+      a += row[j] * v[j];
+    for (int j = 0; j < m; j++)
+      w[j] += a * row[j];
   }
+}
+
+/* L of the present D into l->L, from the vector in l->pv (the previous
+ * one, or the fidelity's gram's start). */
+static void lipschitz(xb_learner *l)
+{
+  const xb__learn_fidelity *f = l->fid;
+  int m = l->p.atoms;
+  double lam = 0, prev = 0, tol = f->power_tol;
+  double *v = l->pv, *w = l->pv + m;
+  if (f->gram)
+    f->gram(l);
   for (int it = 0; it < l->p.power_iters; it++) {
-    if (l->p.fidelity == 0) {
-      cblas_dsymv(CblasRowMajor, CblasUpper, m, 1.0, l->G, m, v, 1, 0.0, w,
-                  1);
-    } else {
-      memset(w, 0, (size_t)m * sizeof(double));
-      for (int i = 0; i < d; i++) {
-        const double *row = l->D + (size_t)i * m;
-        double a = 0;
-        for (int j = 0; j < m; j++)
-          a += row[j] * v[j];
-        for (int j = 0; j < m; j++)
-          w[j] += a * row[j];
-      }
-    }
+    if (f->gram_apply)
+      f->gram_apply(l, v, w);
+    else
+      gram_apply(l, v, w);
     double nrm = 0;
     lam = 0;
     for (int k = 0; k < m; k++) {
@@ -152,7 +144,7 @@ void xb__learn_gram(xb_learner *l)
       break;
     for (int k = 0; k < m; k++)
       v[k] = w[k] / nrm;
-    if (l->p.fidelity != 0 && it > 0 && fabs(lam - prev) <= 1e-9 * lam)
+    if (tol > 0 && it > 0 && fabs(lam - prev) <= tol * lam)
       break;
     prev = lam;
   }
@@ -163,61 +155,20 @@ void xb__learn_gram(xb_learner *l)
   l->L = lam > 0 ? 1.01 * lam : 1.0;
 }
 
-/* Ideal codes of b patches X into Z (b x atoms): the iterations run in
- * single precision (the product Z G dominates; float doubles its speed and
- * its rounding, 6e-8, is far below the codes' scale), D^T x, G and the
- * result in double. */
-static void encode_ideal(xb_learner *l, const double *X, size_t b, double *Z)
+/* Work space for batches of up to b patches. */
+static int reserve(xb_learner *l, size_t b, xb_err *err)
 {
-  int m = l->p.atoms, d = l->dim;
-  size_t bm = b * (size_t)m;
-  double *Ct = l->work;
-  float *Cf = (float *)(Ct + bm), *W = Cf + bm, *Y = W + bm, *Zf = Y + bm;
-  float *Gf = Zf + bm;
-  float inv = (float)(1.0 / l->L), thr = (float)(l->p.lambda / l->L);
-  double t = 1.0;
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)b, m, d, 1.0,
-              X, d, l->D, m, 0.0, Ct, m);
-  for (size_t k = 0; k < bm; k++)
-    Cf[k] = (float)Ct[k];
-  for (size_t k = 0; k < (size_t)m * m; k++)
-    Gf[k] = (float)l->G[k];
-  memset(Zf, 0, bm * sizeof(float));
-  memset(W, 0, bm * sizeof(float));
-  for (int it = 0; it < l->p.iters; it++) {
-    /* Y = W G: the gradient D^T (D w - x) is Y - Ct. */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)b, m, m, 1.0f,
-                W, m, Gf, m, 0.0f, Y, m);
-    if (!l->p.fista) {
-      for (size_t k = 0; k < bm; k++) {
-        float z = W[k] - (Y[k] - Cf[k]) * inv - thr;
-        W[k] = z > 0 ? z : 0.0f;
-      }
-    } else {
-      double tn = 0.5 * (1.0 + sqrt(1.0 + 4.0 * t * t));
-      float mom = (float)((t - 1) / tn);
-      for (size_t k = 0; k < bm; k++) {
-        float z = W[k] - (Y[k] - Cf[k]) * inv - thr;
-        z = z > 0 ? z : 0.0f;
-        W[k] = z + mom * (z - Zf[k]);
-        Zf[k] = z;
-      }
-      t = tn;
-    }
-  }
-  const float *res = l->p.fista ? Zf : W;
-  for (size_t k = 0; k < bm; k++)
-    Z[k] = res[k];
+  return l->fid->reserve ? l->fid->reserve(l, b, err) : XB_OK;
 }
 
-int xb__learn_encode_batch(xb_learner *l, const double *X, size_t b,
-                           double *Z, xb_err *err)
+static int encode_batch(xb_learner *l, const double *X, size_t b, double *Z,
+                        xb_err *err)
 {
-  if (l->p.fidelity == 0) {
-    encode_ideal(l, X, b, Z);
-    return XB_OK;
-  }
-  return xb__learn_hw_encode(l, X, b, Z, err);
+  if (l->fid->needs_array && !l->hw)
+    return xb__err(err, XB_ESTATE,
+                   "fidelity %d needs xb_learner_attach first",
+                   l->p.fidelity);
+  return l->fid->encode(l, X, b, Z, err);
 }
 
 int xb_learner_encode(xb_learner *l, const double *X, size_t n, double *Z,
@@ -226,32 +177,15 @@ int xb_learner_encode(xb_learner *l, const double *X, size_t n, double *Z,
   if (!l || !X || !Z)
     return xb__err(err, XB_EINVAL, "NULL argument");
   size_t B = (size_t)l->p.batch;
-  int rc = xb__learn_work(l, B < n ? B : n, err);
+  int rc = reserve(l, B < n ? B : n, err);
   if (rc)
     return rc;
-  xb__learn_gram(l);
+  lipschitz(l);
   for (size_t s = 0; s < n && !rc; s += B) {
     size_t b = n - s < B ? n - s : B;
-    rc = xb__learn_encode_batch(l, X + s * l->dim, b,
-                                Z + s * (size_t)l->p.atoms, err);
+    rc = encode_batch(l, X + s * l->dim, b, Z + s * (size_t)l->p.atoms, err);
   }
   return rc;
-}
-
-/* Ideal update of the batch: D <- clip(D - eta R^T Z), R = Z D^T - X. */
-static void update_ideal(xb_learner *l, const double *X, size_t b,
-                         const double *Z)
-{
-  int m = l->p.atoms, d = l->dim;
-  double *R = l->work + 3 * b * (size_t)m;
-  memcpy(R, X, b * (size_t)d * sizeof(double));
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)b, d, m, 1.0, Z,
-              m, l->D, m, -1.0, R, d);
-  cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, m, (int)b,
-              -l->p.eta, R, d, Z, m, 1.0, l->D, m);
-  size_t nd = (size_t)d * m;
-  for (size_t k = 0; k < nd; k++)
-    l->D[k] = l->D[k] < 0 ? 0.0 : (l->D[k] > 1 ? 1.0 : l->D[k]);
 }
 
 int xb_learner_train(xb_learner *l, const double *X, size_t n,
@@ -260,21 +194,17 @@ int xb_learner_train(xb_learner *l, const double *X, size_t n,
   if (!l || !X)
     return xb__err(err, XB_EINVAL, "NULL argument");
   size_t B = (size_t)l->p.batch, m = (size_t)l->p.atoms;
-  int rc = xb__learn_work(l, B < n ? B : n, err);
+  int rc = reserve(l, B < n ? B : n, err);
   double *Z = malloc((B < n ? B : n) * m * sizeof(double));
   if (!rc && !Z)
     rc = xb__err(err, XB_ENOMEM, "codes of a batch");
   for (size_t s = 0; s < n && !rc; s += B) {
     size_t b = n - s < B ? n - s : B;
     const double *Xb = X + s * l->dim;
-    xb__learn_gram(l);
-    rc = xb__learn_encode_batch(l, Xb, b, Z, err);
-    if (rc)
-      break;
-    if (l->p.fidelity == 0)
-      update_ideal(l, Xb, b, Z);
-    else
-      rc = xb__learn_hw_update(l, Xb, b, Z, err);
+    lipschitz(l);
+    rc = encode_batch(l, Xb, b, Z, err);
+    if (!rc)
+      rc = l->update(l, Xb, b, Z, err);
     if (!rc && progress && progress(user, s + b, n))
       break;
   }

@@ -207,6 +207,23 @@ typedef struct xb_device_type {
    * uses the generic I-V of the electrical parameters. g is the cell's
    * (scaled) conductance. */
   void (*iv)(const void *model, double g, double v, double *i, double *didv);
+
+  /* Optional, for models built from type-specific data (the lut tables).
+   * Copy `data` (non-NULL) into one allocation *out, released with free():
+   * the device keeps it for xb_device_with_variation. NULL: data goes to
+   * prepare as given and is not kept. */
+  int (*copy_data)(const void *data, void **out, xb_err *err);
+  /* Optional. Read the model's data from the file that a device .ini
+   * names with `table =`, into one allocation released with free() (the
+   * same object copy_data makes). NULL: the type takes no table; set: a
+   * device file of this type must name one. */
+  int (*load_data)(const char *path, void **out, xb_err *err);
+  /* Optional. Pulses of a full sweep from Gmin to Gmax, for models that
+   * have such a count (NULL: the model has none). */
+  double (*levels)(const void *model);
+  /* Optional. Derived values for xb_device_describe (lines ending in a
+   * newline), snprintf semantics. */
+  size_t (*describe)(const void *model, char *buf, size_t n);
 } xb_device_type;
 
 extern const xb_device_type *const xb_device_exp;
@@ -231,7 +248,8 @@ xb_device *xb_device_create(const xb_device_type *type, const void *params,
 
 /* Create a device from an .ini file:
  *   [device]     type = exp | linear | softbounds | lut
- *                table = file.csv   (lut only; relative to the .ini's folder)
+ *                table = file.csv   (types with load_data, i.e. lut; relative
+ *                                    to the .ini's folder)
  *   [model]      the model's parameters
  *   [electrical] xb_elec_params
  *   [variation]  xb_var_params
@@ -243,6 +261,15 @@ xb_device *xb_device_load(const char *path, xb_err *err);
 xb_device *xb_device_with_variation(const xb_device *d,
                                     const xb_var_params *var, xb_err *err);
 
+/* The straight-response twin of d: a new linear device with d's
+ * conductance range (xb_device_bounds), pulse count (xb_device_levels),
+ * electrical parameters and variation, so that it differs from d only in
+ * the shape of its pulse response (G after k pulses from Gmin is
+ * Gmin + k (Gmax - Gmin) / levels). The caller frees it with
+ * xb_device_free. NULL and err: XB_EINVAL for NULL d, XB_ETYPE when d's
+ * model has no pulse count (softbounds, lut). */
+xb_device *xb_device_straight(const xb_device *d, xb_err *err);
+
 /* Free; NULL is a no-op. Cells made from d must be freed first. */
 void xb_device_free(xb_device *d);
 
@@ -252,13 +279,17 @@ const void *xb_device_params(const xb_device *d);
 const xb_elec_params *xb_device_elec(const xb_device *d);
 const xb_var_params *xb_device_variation(const xb_device *d);
 void xb_device_bounds(const xb_device *d, double *gmin, double *gmax);
+/* Pulses of a full sweep from Gmin to Gmax (the `levels` of the exp and
+ * linear models), or 0 for a model without such a count. */
+double xb_device_levels(const xb_device *d);
 
 /* Signed pulse rate at voltage v (see the threshold rule above): pulses per
  * t_pulse of width; 0 for |v| <= Vw/2 and for NaN. */
 double xb_device_rate(const xb_device *d, double v);
 
 /* Text description of the device: type, every parameter with unit and
- * range, and derived values (A, B of the exp model). snprintf semantics. */
+ * range, and the derived values its model gives (A, B of the exp model).
+ * snprintf semantics. */
 size_t xb_device_describe(const xb_device *d, char *buf, size_t n);
 
 /* ---- cells: structure-of-arrays storage -------------------------------- */
