@@ -267,19 +267,10 @@ int main(int argc, char **argv)
   }
   if (!dev || !rd)
     goto fail;
-  {
-    /* The same cell with a straight pulse response (nonlinearity 0). */
-    const xb_exp_params *ep = xb_device_params(dev);
-    xb_linear_params lin;
-    xb_param_defaults(&xb_linear_param_set, &lin);
-    lin.gmin = ep->gmin;
-    lin.gmax = ep->gmax;
-    lin.levels = ep->levels;
-    dlin = xb_device_create(xb_device_linear, &lin, NULL, xb_device_elec(dev),
-                            xb_device_variation(dev), &err);
-    if (!dlin)
-      goto fail;
-  }
+  /* The same cell with a straight pulse response (nonlinearity 0). */
+  dlin = xb_device_straight(dev, &err);
+  if (!dlin)
+    goto fail;
 
   result res[4]; /* ideal, circuit, ideal D through the behavioral read,
                     circuit with the accumulate write */
