@@ -1,57 +1,31 @@
 /*
- * ir_drop_write: IR drop and sneak currents of a parallel V/2 write in a
- * 100 x 100 array with the seed's wire resistance. Reproduces the write
- * figures of seed 000 section 2.4.4: "the amount of current sneaking into
- * other nodes during the write operation is 41.8 nA in the worst case and
- * averages at 15.87 nA" and "the voltage drop across the entire array due
- * to the wires is 2 mV" with Rw = 633.8 mOhm per segment (200 nm M6-M7
- * wires in 65 nm).
+ * ir_drop_write: IR drop and sneak currents of a parallel V/2 write
+ * (seed 000 section 2.4.4: "the amount of current sneaking into other
+ * nodes during the write operation is 41.8 nA in the worst case and
+ * averages at 15.87 nA", "the voltage drop across the entire array due to
+ * the wires is 2 mV" with Rw = 633.8 mOhm per segment).
  *
- * Bias (V/2 scheme, SPEC section 2; seed 000 section 2.3.3, Fig. 2.15,
- * 2.17). The PARCA write is fully parallel: the Z driver opens a window on
- * a row while the r drivers pulse the columns, and a cell is programmed
- * where both overlap. One instant of that write is a DC problem:
- *   selected rows     (Z window open)     driven at Vw,
- *   selected columns  (r pulse high)      driven at 0,
- *   every other line                      driven at Vw/2,
- * all through the driver resistance r_drive at the lines' default ends
- * (rows at column 0, columns at row N-1), solved exactly with the wire
- * resistance Rw per segment (xb_array_bias_write). Defaults: 20% of rows
- * selected (the sparsity of Z in the seed, section 2.4.4) and 50% of the
- * columns (about half of the residual r has the sign of the current write
- * period); both fractions are options, the lines are drawn at random
- * (stream 2 for rows, 3 for columns). Cell conductances are uniform in
- * [Gmin, Gmax] of the device preset (stream 1, cell i*M+j); Vw is the
- * preset's vw_set (PCMO: 2 V).
+ * One instant of PARCA's parallel write as a DC problem (V/2 scheme, seed
+ * 000 Fig. 2.15, 2.17): the selected rows (Z window open, --sel-rows of
+ * them, 20% by default) driven at Vw, the selected columns (r pulse high,
+ * 50%) at 0, every other line at Vw/2, through r_drive at the lines'
+ * default ends, solved exactly with Rw per segment (xb_array_bias_write).
+ * Lines drawn at random (streams 2 rows, 3 columns), conductances uniform
+ * in the preset's [Gmin, Gmax] (stream 1), Vw the preset's vw_set.
+ * Reported per class (selected: Vw nominal; half-selected: Vw/2;
+ * unselected: 0): the IR drop V_cell - V_nom, the current through cells
+ * not being programmed (half-selected: g Vw/2 by design) against the
+ * useful current, and cells disturbed (a non-zero programming rate,
+ * xb_device_rate) or under-programmed.
  *
- * Cell classes and nominal voltages V_nom = V_row - V_col of the drivers:
- *   selected       row and column selected          Vw
- *   half-selected  exactly one of them selected     Vw/2
- *   unselected     neither                          0
- * Reported:
- *   IR drop     dV = V_cell - V_nom for every cell (xb_array_cell_v), the
- *               largest |dV| over the array and per class, and the lowest
- *               voltage a selected cell gets;
- *   sneak       the current through cells that are not being programmed
- *               (xb_array_cell_i): mainly the half-selected cells, which
- *               carry g Vw/2 by design of the scheme; unselected cells
- *               carry only what the IR drop puts across them. The sum over
- *               half-selected cells is compared with the useful current
- *               through the selected cells;
- *   disturb     cells whose voltage gives a non-zero programming rate
- *               (xb_device_rate) although they are not selected, and
- *               selected cells that get less than the full rate.
+ * Expected (PCMO, 23-157 MOhm): half-selected currents 6.4-43.5 nA, mean
+ * ~25 nA for uniform g (the seed's mean reflects its own distribution);
+ * the IR drop ~0.23 mV at 100 x 100 (~2 mV, the seed's, at 300 x 300),
+ * since the cells keep the line currents at a few uA; no cell disturbed.
  *
- * Expected (defaults, PCMO at 23-157 MOhm): the half-selected current is
- * g Vw/2, 6.4-43.5 nA, mean ~25 nA for uniform g (seed: 41.8 nA worst, 15.87
- * nA mean; its mean reflects its own conductance distribution); the IR drop
- * is ~0.23 mV, since the high-resistance cells keep the line currents at a
- * few uA (it grows to ~2 mV, the seed's figure, at 300 x 300). No cell is
- * disturbed. One DC solve, well under a second.
- *
- * Output: <out>/ir_drop_write.csv (one line per cell, row-major) and
- * <out>/ir_drop_write.png (plots/ir_drop_write.gp), written under temporary
- * names and renamed when complete; a summary and a final one-line JSON.
+ * Output: <out>/ir_drop_write.csv (one line per cell) and
+ * <out>/ir_drop_write.png (plots/ir_drop_write.gp), a summary and a final
+ * JSON line.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -100,13 +74,7 @@ typedef struct acc {
   double v_min, v_max; /* range of |V_cell| (V) */
 } acc;
 
-static void acc_init(acc *a)
-{
-  a->n = 0;
-  a->dv_max = a->i_max = a->i_sum = 0;
-  a->v_min = INFINITY;
-  a->v_max = 0;
-}
+#define ACC_INIT {0, 0, 0, 0, INFINITY, 0}
 
 static void acc_add(acc *a, double dv, double v, double i)
 {
@@ -154,20 +122,16 @@ int main(int argc, char **argv)
   xb_device *dev = NULL;
   xb_array *a = NULL;
   xbx_out *out = NULL;
-  double *g = malloc(nm * sizeof *g), *vc = malloc(nm * sizeof *vc),
-         *ic = malloc(nm * sizeof *ic);
-  double *vrow = malloc(n * sizeof *vrow), *vcol = malloc(m * sizeof *vcol);
-  unsigned char *srow = malloc(n), *scol = malloc(m);
-  if (!g || !vc || !ic || !vrow || !vcol || !srow || !scol) {
-    fprintf(stderr, "ir_drop_write: out of memory\n");
+  /* Per cell g, V and I; per line the driver voltage and the selection. */
+  double *g = malloc((3 * nm + n + m) * sizeof *g);
+  double *vc = g + nm, *ic = vc + nm, *vrow = ic + nm, *vcol = vrow + n;
+  unsigned char *srow = malloc(n + m), *scol = srow + n;
+  if (!g || !srow) {
+    fprintf(stderr, "%s: out of memory\n", prog.name);
     goto done;
   }
-
-  dev = xb_device_load(model, &err);
-  if (!dev) {
-    fprintf(stderr, "ir_drop_write: %s\n", err.msg);
-    goto done;
-  }
+  if (!(dev = xb_device_load(model, &err)))
+    goto fail;
   const xb_elec_params *el = xb_device_elec(dev);
   double gmin, gmax;
   xb_device_bounds(dev, &gmin, &gmax);
@@ -178,7 +142,7 @@ int main(int argc, char **argv)
   size_t nsr = xbx_pick_lines(srow, n, frow, seed, STREAM_SEL_ROW);
   size_t nsc = xbx_pick_lines(scol, m, fcol, seed, STREAM_SEL_COL);
   if (!nsr || !nsc) {
-    fprintf(stderr, "ir_drop_write: out of memory\n");
+    fprintf(stderr, "%s: out of memory\n", prog.name);
     goto done;
   }
   for (size_t i = 0; i < n; i++)
@@ -193,10 +157,8 @@ int main(int argc, char **argv)
     p.r_drive = rdrive;
   a = xb_array_create(n, m, &p, &err);
   if (!a || xb_array_set_g(a, g, &err) ||
-      xb_array_bias_write(a, vrow, vcol, &err)) {
-    fprintf(stderr, "ir_drop_write: %s\n", err.msg);
-    goto done;
-  }
+      xb_array_bias_write(a, vrow, vcol, &err))
+    goto fail;
   xb_solve_stats st;
   xb_array_stats(a, &st);
   xb_array_cell_v(a, vc);
@@ -204,11 +166,9 @@ int main(int argc, char **argv)
   const xb_array_params *ap = xb_array_params_of(a);
 
   /* Per-class figures. */
-  acc cls[4], all;
-  for (int k = 0; k < 4; k++)
-    acc_init(&cls[k]);
-  acc_init(&all);
-  double i_sel = 0, i_half = 0, vmin_sel = INFINITY;
+  acc cls[4] = {ACC_INIT, ACC_INIT, ACC_INIT, ACC_INIT}, all = ACC_INIT,
+      half = ACC_INIT;
+  double i_sel = 0, vmin_sel = INFINITY;
   size_t disturbed = 0, under = 0, imin_sel = 0, imax_dv = 0;
   double dvmax = -1, dvlo = 0, dvhi = 0;
   for (size_t i = 0; i < n; i++)
@@ -218,6 +178,8 @@ int main(int argc, char **argv)
       double dv = vc[k] - (vrow[i] - vcol[j]);
       acc_add(&cls[c], dv, vc[k], ic[k]);
       acc_add(&all, dv, vc[k], ic[k]);
+      if (c == HALF_ROW || c == HALF_COL)
+        acc_add(&half, dv, vc[k], ic[k]);
       dvlo = fmin(dvlo, dv);
       dvhi = fmax(dvhi, dv);
       if (fabs(dv) > dvmax) {
@@ -232,19 +194,10 @@ int main(int argc, char **argv)
           imin_sel = k;
         }
         under += fabs(rate) < 1.0;
-      } else {
+      } else
         disturbed += rate != 0.0;
-        if (c != UNSEL)
-          i_half += fabs(ic[k]);
-      }
     }
-  acc half = cls[HALF_ROW];
-  half.n += cls[HALF_COL].n;
-  half.dv_max = fmax(half.dv_max, cls[HALF_COL].dv_max);
-  half.i_max = fmax(half.i_max, cls[HALF_COL].i_max);
-  half.i_sum += cls[HALF_COL].i_sum;
-  half.v_min = fmin(half.v_min, cls[HALF_COL].v_min);
-  half.v_max = fmax(half.v_max, cls[HALF_COL].v_max);
+  double i_half = half.i_sum;
 
   /* Summary. */
   printf("ir_drop_write: V/2 write of a %zu x %zu array, seed 000 sec. "
@@ -342,17 +295,14 @@ int main(int argc, char **argv)
                    vmin_sel, half.dv_max, half.i_max, acc_mean(&half),
                    cls[UNSEL].i_max, i_half, i_sel, disturbed, under);
   out = NULL;
-
+  goto done;
+fail:
+  fprintf(stderr, "%s: %s\n", prog.name, err.msg);
 done:
   xbx_out_free(out);
   xb_array_free(a);
   xb_device_free(dev);
   free(g);
-  free(vc);
-  free(ic);
-  free(vrow);
-  free(vcol);
   free(srow);
-  free(scol);
   return rc;
 }

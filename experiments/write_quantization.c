@@ -6,29 +6,19 @@
  * both Z and r are small").
  *
  * One parallel write (xb_write_parallel) of a 31 x 17 array holds every
- * pair at once: row i carries r = i - 15 (-15..15), column j carries
- * Z = j (0..16). The device is an ideal linear one (PARCA's 1 V, 1 ns
- * pulse, 1000 levels so nothing saturates from the middle state) and the
- * wires and drivers are 1 uOhm, so the change of every cell is exactly its
- * programming time (the overlap of its row's r pulses with its column's Z
- * windows) times the device's rate:
- *   programmed r Z = -dG / (dG_1 / t_pulse) / c,   c = |ideal(1, 1)|,
- * with c = reps t_rpulse t_clk / (T/2) = 0.25 ns (xb_write_ideal) and
- * dG_1 = (Gmax - Gmin) / levels per full pulse. The sign follows PARCA's
- * dD = -eta r Z (r > 0 depresses). The LSB "of 16" is 1/16 of the largest
- * product, 15 x 16 / 16 = 15 units of r Z, as in tests/test_write.c.
- *
- * Also reported: the overlap alone (xb_write_overlap, no array, no device)
- * against the array write (they must agree to rounding), and the same
- * overlap with a single repetition (reps = 1, 16 levels) to show what the
- * four interleaved repetitions buy.
- *
- * Write timing: models/parca_write.ini (84 ns, 32 clocks, 16-bit Z, 15 r
- * levels, 1 ns pulses, 4 repetitions), option --write.
+ * pair: row i carries r = i - 15, column j carries Z = j. On an ideal
+ * linear device (PARCA's 1 V, 1 ns pulse, 1000 levels, from the middle
+ * state) with 1 uOhm wires and drivers, the change of a cell is exactly
+ * its programming time times the device's rate, so
+ *   programmed r Z = -dG / (dG_1 / t_pulse) / c,  c = |ideal(1, 1)|
+ * (xb_write_ideal, 0.25 ns; dG_1 = (Gmax - Gmin) / levels; the sign is
+ * PARCA's dD = -eta r Z). The LSB "of 16" is 15 x 16 / 16 = 15 units of
+ * r Z. Also: the overlap alone (xb_write_overlap), which must agree with
+ * the array to rounding, and with one repetition instead of 4.
  *
  * Output: <out>/write_quantization.csv (one line per (r, Z)) and
  * <out>/write_quantization.png (plots/write_quantization.gp), a summary
- * and a final one-line JSON.
+ * and a final JSON line.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -79,25 +69,21 @@ int main(int argc, char **argv)
   if (rc != XBX_RUN)
     return rc;
   rc = 1;
-  xb_err err;
+  xb_err err = {0}; /* code 0 unless a call failed */
   xb_device *dev = NULL;
   xb_cells *cells = NULL;
   xb_array *a = NULL;
   xbx_out *out = NULL;
   int *rv = NULL, *zv = NULL;
   double *g0 = NULL;
-
   xb_write_params p;
-  if (xbx_write_timing(write, &p, &err)) {
-    fprintf(stderr, "%s: %s\n", prog.name, err.msg);
-    return 1;
-  }
+  if (xbx_write_timing(write, &p, &err))
+    goto done;
   int L = p.r_levels, Zb = p.zbits;
   size_t n = (size_t)(2 * L + 1), m = (size_t)(Zb + 1), nm = n * m;
-  rv = malloc(n * sizeof *rv);
-  zv = malloc(m * sizeof *zv);
-  g0 = malloc(nm * sizeof *g0);
-  if (!rv || !zv || !g0) {
+  rv = malloc((n + m) * sizeof *rv);
+  zv = rv ? rv + n : NULL;
+  if (!rv || !(g0 = malloc(nm * sizeof *g0))) {
     fprintf(stderr, "%s: out of memory\n", prog.name);
     goto done;
   }
@@ -107,11 +93,9 @@ int main(int argc, char **argv)
     zv[j] = (int)j;
 
   double vdd = p.vdd > 0 ? p.vdd : 1.0;
-  dev = ideal_device(vdd, &err);
-  if (!dev || !(cells = xb_cells_create(dev, nm, 1, &err))) {
-    fprintf(stderr, "%s: %s\n", prog.name, err.msg);
+  if (!(dev = ideal_device(vdd, &err)) ||
+      !(cells = xb_cells_create(dev, nm, 1, &err)))
     goto done;
-  }
   double gmin, gmax;
   xb_device_bounds(dev, &gmin, &gmax);
   xb_cells_reset(cells, 0.5 * (gmin + gmax), NULL);
@@ -121,10 +105,8 @@ int main(int argc, char **argv)
   ap.rw_row = ap.rw_col = ap.r_drive = 1e-6;
   a = xb_array_create(n, m, &ap, &err);
   xb_write_stats st;
-  if (!a || xb_write_parallel(a, cells, &p, rv, zv, &st, &err)) {
-    fprintf(stderr, "%s: %s\n", prog.name, err.msg);
+  if (!a || xb_write_parallel(a, cells, &p, rv, zv, &st, &err))
     goto done;
-  }
 
   /* Units: c seconds of overlap per unit of r Z; S per second of overlap. */
   double c = fabs(xb_write_ideal(&p, 1, 1));
@@ -229,12 +211,13 @@ int main(int argc, char **argv)
                    st.seconds);
   out = NULL;
 done:
-  xbx_out_free(out);
-  xb_array_free(a);
   xb_cells_free(cells);
   xb_device_free(dev);
+  xb_array_free(a);
+  xbx_out_free(out);
   free(rv);
-  free(zv);
   free(g0);
+  if (rc && err.code)
+    fprintf(stderr, "%s: %s\n", prog.name, err.msg);
   return rc;
 }
