@@ -341,7 +341,8 @@ int main(int argc, char **argv)
     XBX_DOUBLE("eta", &eta, "", 1e-6, 10, "learning rate"),
     XBX_INT("frac", &frac, "", 8, 14,
             "fraction bits F of the weights, W = W_int 2^-F"),
-    XBX_INT("seeds", &seeds, "", 1, 100, "runs per configuration"),
+    XBX_INT("seeds", &seeds, "", 1, 100,
+            "runs per configuration, seeds --seed, --seed + 1, ..."),
     XBX_U64("seed", &seed, "seed of the first run (start, order, rounding)"),
     XBX_STR("out", &outdir, "DIR", "output folder"),
     XBX_END};

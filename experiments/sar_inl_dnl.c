@@ -87,7 +87,7 @@ int main(int argc, char **argv)
   double sigma = 0.01;
   const char *outdir = XB_SOURCE_DIR "/plots";
   xbx_opt opts[] = {
-    XBX_INT("bits", &bits, "", 2, 14, "resolution"),
+    XBX_INT("bits", &bits, "", 2, 14, "resolution in bits"),
     XBX_DOUBLE("sigma", &sigma, "", 0, 0.5,
                "relative sigma of each unit capacitor"),
     XBX_INT("instances", &instances, "", 2, 1000000,

@@ -1,35 +1,24 @@
 /*
  * write_array: one parallel pulse-overlap write of a 100 x 100 array
- * (seed 000 section 2.4.2, Fig. 2.17: "the write operation for the entire
- * array ... where the conductance of the corresponding RRAM device in the
- * array is shown to change through the course of the simulation").
+ * (seed 000 section 2.4.2, Fig. 2.17: the conductance of every device of
+ * the array changes through the course of one write).
  *
- * Setup, as in PARCA's dictionary update dD = -eta r Z^T: every row gets a
- * residual r_i uniform in -15..15, every column a code Z_j that is
- * non-zero with probability --density (sparse coding, ~20% of the lines
- * active, section 2.4.4) and then uniform in 1..16. Cells start uniform in
- * [Gmin, Gmax]. Device: models/pcmo_parca.ini (PCMO, Eq. 2.1/2.2, 1 V,
- * 1 ns pulses, c2c 0.5%); timing: models/parca_write.ini; wires: the array
- * defaults. xb_write_parallel cuts the write at every waveform edge and
- * solves the array in each slice, so IR drop, sneak currents and the
- * device's threshold all act on each cell. Random streams of --seed:
- * 1 conductances (by cell), 2 r (by row), 3 Z activity and 4 Z value (by
- * column).
- *
- * Three writes of the same start: A the preset device through the array
- * (the figure); B the device without variation through the array; C the
- * device without variation, each cell given its overlap time
- * (xb_write_overlap) as one full-voltage pulse, no array. B - C is what
- * the array does to the write, A - B the cycle-to-cycle noise. Also: the
- * slices and wall time, the lowest voltage of a fully selected cell and the
- * highest of any other, and dG against a linear device of the same range
- * (overlap / t_pulse (Gmax - Gmin) / levels), which shows the PCMO
+ * As in PARCA's update dD = -eta r Z^T, row i gets a residual r_i uniform
+ * in -15..15 and column j a code Z_j, non-zero with probability --density
+ * (~20% active, section 2.4.4), then uniform in 1..16; cells start uniform
+ * in [Gmin, Gmax] (streams 1 to 4 of --seed: g, r, Z activity, Z value).
+ * xb_write_parallel cuts the write at every waveform edge and solves the
+ * array in each slice, so IR drop, sneak paths and the device's threshold
+ * act on each cell. The same start is written three times: A the preset
+ * device (models/pcmo_parca.ini) through the array, B that device without
+ * variation through the array, C the same given each cell's overlap time
+ * (xb_write_overlap) as one full-voltage pulse. B - C is what the array
+ * does, A - B the cycle-to-cycle noise; dG against a linear device of the
+ * same range (overlap / t_pulse (Gmax - Gmin) / levels) shows the PCMO
  * nonlinearity.
  *
  * Output: <out>/write_array.csv (one line per cell) and
- * <out>/write_array.png (plots/write_array.gp: G before, G after, dG with
- * rows sorted by r and columns by Z, dG vs r Z), a summary and a final
- * JSON line.
+ * <out>/write_array.png (plots/write_array.gp), a summary and a JSON line.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -48,12 +37,9 @@ static const xbx_prog prog = {
   "write_array",
   "one parallel pulse-overlap write of a whole array",
   "Writes random residuals r (one a row) and sparse codes Z (one a column) "
-  "into an array of cells with random conductances in one parallel "
-  "pulse-overlap write, solved slice by slice through the wires (seed 000 "
-  "Fig. 2.17). The same start is written three times: the preset device "
-  "through the array, the device without variation through the array, and "
-  "that device given each cell's overlap time directly, so that the "
-  "array's effect and the cycle-to-cycle noise appear separately.",
+  "into cells of random conductance in one parallel pulse-overlap write, "
+  "solved slice by slice through the wires (seed 000 Fig. 2.17); again "
+  "without device variation, and again without the array.",
   "write_array.csv one line per cell: r, Z, G before and after, dG of the "
   "three writes and of a linear device, sort ranks\n"
   "write_array.png plots/write_array.gp\n"

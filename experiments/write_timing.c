@@ -3,25 +3,20 @@
  * section 2.4.1, Fig. 2.15: "the overlap in time between Z and r pulses
  * modulates D"; section 2.3.3, Fig. 2.9, 2.10).
  *
- * Traces of one write period (repetition 0, 84 ns with
- * models/parca_write.ini), all from the generators of xbar/write.h
- * (xb_write_z_window, xb_write_r_pulses): the clock, write enable and
- * phase (0: positive half, 1: negative); the Z shift-register outputs
- * (a window of z clocks at the start of each half) and the r pulse trains
- * (|r| pulses spread over the half chosen by the sign of r); for cell A
- * (r = 4, Z = 8) and cell B (r = -4, Z = 8) the row and column voltages of
- * the V/2 scheme (rows 0 V during a pulse in the positive half, Vdd in the
- * negative half; columns Vdd in the positive window, 0 V in the negative
- * one; Vdd/2 otherwise), the cell voltage and the signed programming time
- * accumulated so far (A depresses in the positive half, B potentiates in
- * the negative half). A second panel overlays the r = 4 pulses of every
- * repetition with a Z = 3 window: the repetitions sit a quarter slot apart
- * and sample the window 4 times finer (64 levels instead of 16).
+ * One write period (repetition 0) sampled every 10 ps, every trace from
+ * the generators of xbar/write.h: clock, write enable, phase; the Z
+ * windows (z clocks at the start of each half) and the r pulse trains
+ * (|r| pulses in the half of r's sign); for cell A (r 4, Z 8) and cell B
+ * (r -4, Z 8) the V/2 row and column voltages (rows 0 during a pulse of
+ * the positive half, Vdd of the negative; columns Vdd in the positive
+ * window, 0 in the negative; Vdd/2 otherwise), the cell voltage and the
+ * exact signed programming time so far (A depresses, B potentiates). A
+ * second panel: the r = 4 pulses of every repetition against a Z = 3
+ * window, a quarter slot apart, sampling it 4 times finer.
  *
- * Traces are sampled every 10 ps; the accumulated overlap is exact.
  * Output: <out>/write_timing.csv (one line per sample) and
- * <out>/write_timing.png (plots/write_timing.gp), a summary and a final
- * JSON line.
+ * <out>/write_timing.png (plots/write_timing.gp), a summary and a JSON
+ * line.
  */
 #include <math.h>
 
@@ -41,12 +36,10 @@ enum { CELL_R_A = 4, CELL_R_B = -4, CELL_Z = 8, REP_R = 4, REP_Z = 3 };
 static const xbx_prog prog = {
   "write_timing",
   "timing diagram of the pulse-overlap write",
-  "Samples one write period (repetition 0) every 10 ps: clock, write "
-  "enable, phase, the Z windows of Z = 16, 8, 3 and the r pulses of "
-  "r = 15, 4, -4, -1; the V/2 line and cell voltages and the accumulated "
-  "programming time of cell A (r 4, Z 8) and cell B (r -4, Z 8); and the "
-  "r = 4 pulses of every repetition against a Z = 3 window (seed 000 "
-  "Fig. 2.15).",
+  "Samples one write period every 10 ps: clock, enable, phase, Z windows, "
+  "r pulses, the V/2 voltages and accumulated programming time of two "
+  "cells, and the interleaved pulses of the repetitions (seed 000 Fig. "
+  "2.15).",
   "write_timing.csv one line per 10 ps sample: logic traces, voltages (V), "
   "programming time (ns)\n"
   "write_timing.png plots/write_timing.gp\n"
@@ -133,27 +126,22 @@ int main(int argc, char **argv)
             p.zbits < ZS[0] ? "zbits >= 16" : "r_levels >= 15");
     return 1;
   }
-  /* The trains: r = RS in repetition 0, cells A and B, REP_R in each
-   * repetition. */
-  static train tr[4], ta, tb, trep[MAXREP];
+  /* The trains: the r of RS, cells A and B in repetition 0, then REP_R in
+   * each repetition. */
+  static train tr[6 + MAXREP];
+  train *ta = &tr[4], *tb = &tr[5], *trep = &tr[6];
   int nrep = p.reps < MAXREP ? p.reps : MAXREP;
-  train *all[6 + MAXREP] = {&tr[0], &tr[1], &tr[2], &tr[3], &ta, &tb};
-  int r_of[6 + MAXREP] = {RS[0], RS[1], RS[2], RS[3], CELL_R_A, CELL_R_B};
-  for (int q = 0; q < nrep; q++) {
-    all[6 + q] = &trep[q];
-    r_of[6 + q] = REP_R;
-  }
   for (int k = 0; k < 6 + nrep; k++) {
-    train *t = all[k];
-    if (xb_write_r_pulses(&p, r_of[k], k < 6 ? 0 : k - 6, t->st, 1024, &t->n,
-                          &t->h, &err)) {
+    int r = k < 4 ? RS[k] : k == 4 ? CELL_R_A : k == 5 ? CELL_R_B : REP_R;
+    if (xb_write_r_pulses(&p, r, k < 6 ? 0 : k - 6, tr[k].st, 1024, &tr[k].n,
+                          &tr[k].h, &err)) {
       fprintf(stderr, "%s: %s\n", prog.name, err.msg);
       return 1;
     }
   }
 
-  double pa = prog_until(&p, &ta, CELL_R_A, CELL_Z, T);
-  double pb = prog_until(&p, &tb, CELL_R_B, CELL_Z, T);
+  double pa = prog_until(&p, ta, CELL_R_A, CELL_Z, T);
+  double pb = prog_until(&p, tb, CELL_R_B, CELL_Z, T);
   double pa_all = xb_write_overlap(&p, CELL_R_A, CELL_Z);
   double pb_all = xb_write_overlap(&p, CELL_R_B, CELL_Z);
   double ia = xb_write_ideal(&p, CELL_R_A, CELL_Z);
@@ -221,12 +209,12 @@ int main(int argc, char **argv)
     for (int k = 0; k < 4; k++)
       fprintf(f, ",%d", on && in_train(&p, &tr[k], tt));
     double tc = fmin(fmax(t, 0), T);
-    double vra = on ? v_row(&p, &ta, vdd, tt) : 0.5 * vdd;
-    double vrb = on ? v_row(&p, &tb, vdd, tt) : 0.5 * vdd;
+    double vra = on ? v_row(&p, ta, vdd, tt) : 0.5 * vdd;
+    double vrb = on ? v_row(&p, tb, vdd, tt) : 0.5 * vdd;
     double vc = on ? v_col(&p, CELL_Z, vdd, tt) : 0.5 * vdd;
     fprintf(f, ",%.4f,%.4f,%.4f,%.6f,%.4f,%.4f,%.6f", vra, vc, vra - vc,
-            1e9 * prog_until(&p, &ta, CELL_R_A, CELL_Z, tc), vrb, vrb - vc,
-            1e9 * prog_until(&p, &tb, CELL_R_B, CELL_Z, tc));
+            1e9 * prog_until(&p, ta, CELL_R_A, CELL_Z, tc), vrb, vrb - vc,
+            1e9 * prog_until(&p, tb, CELL_R_B, CELL_Z, tc));
     for (int q = 0; q < nrep; q++)
       fprintf(f, ",%d", on && in_train(&p, &trep[q], tt));
     fprintf(f, ",%d\n", on && tt >= za0 && tt < za1);
