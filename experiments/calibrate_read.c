@@ -51,6 +51,7 @@ typedef struct circ {
   const char *name, *ini, *tag, *title;
 } circ;
 
+/* The types are set in main (extern pointers, not constants). */
 static circ circuits[2] = {
     {{NULL, "read_se_adaptive.cir", "read_se_adaptive", NULL,
       "in spk spkb vdd vrst vatb", 4.5e-9, VRST, 0.38},
@@ -316,7 +317,7 @@ int main(int argc, char **argv)
   char js[2][1024];
   for (int k = 0; k < 2; k++) {
     xb_read_params p;
-    static xb_read_calib_report r;
+    xb_read_calib_report r;
     if (xb_spice_read_calibrate(sp, netlists, &circuits[k].c, &p, &r, &e)) {
       fprintf(stderr, "%s: %s: %s\n", prog.name, circuits[k].name, e.msg);
       goto done;

@@ -92,8 +92,8 @@ static int model_read(void *ctx, size_t i, const double *x, double *y,
     return *err = e, e.code;
   /* A circuit whose reset gate cannot pull the node below v_tl latches
    * after its first spike: one rising edge if that lies in the window. */
-  int n, rc = count_or_latch(r, &p, m->current, &n, err), errs = 0, lat = 0;
-  lat = rc == 1;
+  int n, rc = count_or_latch(r, &p, m->current, &n, err), errs = 0;
+  int lat = rc == 1;
   for (int k = 0; rc >= 0 && k < XBX_SWEEP; k++) {
     int c, l = count_or_latch(r, &p, sweep_i(k), &c, err);
     if (l < 0)
