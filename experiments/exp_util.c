@@ -288,3 +288,69 @@ double *xbx_dict_init(const xb_patches *tr, int atoms, uint64_t seed)
   }
   return D;
 }
+
+/* ---- a D.z read of random conductances (sneak_read, read_array) ------- */
+
+int xbx_preset_bounds(const char *prog, const char *path, double *gmin,
+                      double *gmax, xb_elec_params *elec)
+{
+  xb_err err;
+  xb_device *dev = xb_device_load(path, &err);
+  if (!dev) {
+    fprintf(stderr, "%s: %s\n", prog, err.msg);
+    return -1;
+  }
+  xb_device_bounds(dev, gmin, gmax);
+  if (elec)
+    *elec = *xb_device_elec(dev);
+  xb_device_free(dev);
+  return 0;
+}
+
+int xbx_dz_create(xbx_dz *d, const char *prog, size_t n, size_t m,
+                  double active, uint64_t seed, const xb_array_params *p)
+{
+  xb_err err;
+  *d = (xbx_dz){n, m, 0, malloc(n * m * sizeof *d->g),
+                malloc(n * sizeof *d->vin), calloc(n, 1), NULL};
+  if (!d->g || !d->vin || !d->act ||
+      !(d->nact = xbx_pick_lines(d->act, n, active, seed, 2))) {
+    fprintf(stderr, "%s: out of memory\n", prog);
+    return -1;
+  }
+  if (!(d->a = xb_array_create(n, m, p, &err))) {
+    fprintf(stderr, "%s: %s\n", prog, err.msg);
+    return -1;
+  }
+  return 0;
+}
+
+int xbx_dz_set(xbx_dz *d, const char *prog, double gmin, double gmax,
+               double vread, uint64_t seed)
+{
+  xb_err err;
+  xbx_uniform_g(d->g, d->n * d->m, gmin, gmax, seed, 1);
+  for (size_t i = 0; i < d->n; i++)
+    d->vin[i] = vread;
+  if (xb_array_set_g(d->a, d->g, &err)) {
+    fprintf(stderr, "%s: %s\n", prog, err.msg);
+    return -1;
+  }
+  return 0;
+}
+
+int xbx_dz_read(xbx_dz *d, int unselected, double vbias, double vsense,
+                double *out, xb_err *err)
+{
+  return xb_array_read(d->a, XB_ROW, d->vin, d->act, unselected, vbias,
+                       vsense, out, err);
+}
+
+void xbx_dz_free(xbx_dz *d)
+{
+  xb_array_free(d->a);
+  free(d->g);
+  free(d->vin);
+  free(d->act);
+  memset(d, 0, sizeof *d);
+}

@@ -273,4 +273,38 @@ xbx_file *xbx_open_outputs(const char *out, const char *name, char *csv,
  * on failure a message on stderr and no PNG. */
 int xbx_gnuplot(const char *script, const char *vars, const char *png);
 
+/* ---- a D.z read of random conductances (sneak_read, read_array) ------- */
+
+/* An n x m array read in one parallel D.z step (seed 000 section 2.4.2):
+ * a fraction of the rows active and driven at v_read, the others floating
+ * or held at a bias, every column sensed. */
+typedef struct xbx_dz {
+  size_t n, m, nact;  /* rows, columns, active rows */
+  double *g, *vin;    /* n x m conductances (S), row voltages (V) */
+  unsigned char *act; /* 1: row i is active */
+  xb_array *a;
+} xbx_dz;
+/* The conductance range of device preset `path` (and, if elec is not
+ * NULL, its electrical parameters). 0, or -1 with a message under `prog`. */
+int xbx_preset_bounds(const char *prog, const char *path, double *gmin,
+                      double *gmax, xb_elec_params *elec);
+/* Allocate d, mark exactly max(1, round(active n)) active rows
+ * (xbx_pick_lines, seed, stream 2) and create the array with p (NULL: the
+ * defaults). 0, or -1 with a message under `prog`; free with xbx_dz_free
+ * either way. */
+int xbx_dz_create(xbx_dz *d, const char *prog, size_t n, size_t m,
+                  double active, uint64_t seed, const xb_array_params *p);
+/* Conductances uniform in [gmin, gmax] (xbx_uniform_g, seed, stream 1)
+ * into d->g and the array, every row voltage at vread. 0, or -1 with a
+ * message under `prog`. */
+int xbx_dz_set(xbx_dz *d, const char *prog, double gmin, double gmax,
+               double vread, uint64_t seed);
+/* The DC column currents (A) with the columns at vsense and the inactive
+ * rows `unselected` (XB_LINE_FLOAT, or XB_LINE_DRIVE at vbias):
+ * xb_array_read. XB_OK or a code with err. */
+int xbx_dz_read(xbx_dz *d, int unselected, double vbias, double vsense,
+                double *out, xb_err *err);
+/* NULL members are fine. */
+void xbx_dz_free(xbx_dz *d);
+
 #endif
