@@ -57,36 +57,23 @@
 enum { TAG_W1 = 1, TAG_W2 = 2, TAG_SHUFFLE = 3, TAG_ROUND = 0x0fa };
 
 typedef struct data {
-  float *x; /* n x NIN, pixels in [0, 1] */
-  int *y;
+  const float *x;         /* n x NIN, pixels in [0, 1] */
+  const unsigned char *y; /* n labels */
   size_t n;
 } data;
 
-/* Images [first, last) of im, 2 x 2 averages. */
-static int load(const xb_images *im, size_t first, size_t last, data *d)
+/* The first n images of im, 2 x 2 averaged, into x (n x NIN). */
+static void shrink(const xb_images *im, size_t n, float *x)
 {
-  d->n = last - first;
-  d->x = malloc(d->n * NIN * sizeof(float));
-  d->y = malloc(d->n * sizeof(int));
-  if (!d->x || !d->y)
-    return -1;
-  for (size_t s = 0; s < d->n; s++) {
-    const unsigned char *p = im->pix + (first + s) * 784;
+  for (size_t s = 0; s < n; s++) {
+    const unsigned char *p = im->pix + s * 784;
     for (int r = 0; r < 14; r++)
       for (int c = 0; c < 14; c++) {
         int a = p[(2 * r) * 28 + 2 * c] + p[(2 * r) * 28 + 2 * c + 1] +
                 p[(2 * r + 1) * 28 + 2 * c] + p[(2 * r + 1) * 28 + 2 * c + 1];
-        d->x[s * NIN + r * 14 + c] = (float)a / (4 * 255.0f);
+        x[s * NIN + r * 14 + c] = (float)a / (4 * 255.0f);
       }
-    d->y[s] = im->labels[first + s];
   }
-  return 0;
-}
-
-static void data_free(data *d)
-{
-  free(d->x);
-  free(d->y);
 }
 
 /* One training run, or the mean over seeds. */
@@ -100,7 +87,9 @@ typedef struct result {
   double upd_lsb;     /* layer 1: mean |b_i a_j| of those updates, LSBs */
 } result;
 
+/* The weights in LSBs (i1, i2: what the cells hold) and as floats. */
 typedef struct net {
+  int64_t i1[NIN * NH], i2[NH * NO];
   float w1[NIN * NH], w2[NH * NO], b1[NH], b2[NO];
 } net;
 
@@ -133,10 +122,12 @@ static int32_t sround(double v, uint64_t seed, uint64_t pos)
   return (int32_t)(f > 32767 ? 32767 : (f < -32767 ? -32767 : f));
 }
 
-static void to_float(const int64_t *wi, float *w, size_t n, double q)
+static void to_float(net *m, double q)
 {
-  for (size_t k = 0; k < n; k++)
-    w[k] = (float)((double)wi[k] * q);
+  for (size_t k = 0; k < NIN * NH; k++)
+    m->w1[k] = (float)((double)m->i1[k] * q);
+  for (size_t k = 0; k < NH * NO; k++)
+    m->w2[k] = (float)((double)m->i2[k] * q);
 }
 
 /* Train with slicing l (NULL: float weights), a CRS every crs steps (0:
@@ -147,30 +138,28 @@ static int train(const data *tr, const data *te, const xb_slicing *l,
                  result *res)
 {
   net *m = calloc(1, sizeof *m);
-  int64_t *wi1 = malloc(NIN * NH * sizeof(int64_t));
-  int64_t *wi2 = malloc(NH * NO * sizeof(int64_t));
   size_t *perm = malloc(tr->n * sizeof(size_t));
   xb_sliced *s1 = NULL, *s2 = NULL;
   xb_err err = {0};
   int rc = -1;
-  if (!m || !wi1 || !wi2 || !perm) {
+  if (!m || !perm) {
     snprintf(err.msg, sizeof err.msg, "out of memory");
     goto done;
   }
   /* He-uniform start, quantized to the weight LSB for every run. */
   const double q = ldexp(1.0, -frac);
   for (int k = 0; k < NIN * NH; k++)
-    wi1[k] = (int64_t)lround((2 * xb_rng_uniform(seed, TAG_W1, (uint64_t)k) -
-                              1) * sqrt(6.0 / NIN) / q);
+    m->i1[k] = (int64_t)lround((2 * xb_rng_uniform(seed, TAG_W1, k) - 1) *
+                               sqrt(6.0 / NIN) / q);
   for (int k = 0; k < NH * NO; k++)
-    wi2[k] = (int64_t)lround((2 * xb_rng_uniform(seed, TAG_W2, (uint64_t)k) -
-                              1) * sqrt(6.0 / NH) / q);
+    m->i2[k] = (int64_t)lround((2 * xb_rng_uniform(seed, TAG_W2, k) - 1) *
+                               sqrt(6.0 / NH) / q);
   if (l && (!(s1 = xb_sliced_create(NIN, NH, l, &err)) ||
             !(s2 = xb_sliced_create(NH, NO, l, &err)) ||
-            xb_sliced_set(s1, wi1, &err) || xb_sliced_set(s2, wi2, &err)))
+            xb_sliced_set(s1, m->i1, &err) ||
+            xb_sliced_set(s2, m->i2, &err)))
     goto done;
-  to_float(wi1, m->w1, NIN * NH, q);
-  to_float(wi2, m->w2, NH * NO, q);
+  to_float(m, q);
   memset(res, 0, sizeof *res);
   size_t checks = 0, step = 0, hin = 0;
   double nupd = 0, lsb = 0;
@@ -258,10 +247,9 @@ static int train(const data *tr, const data *te, const xb_slicing *l,
       if (crs && step % (size_t)crs == (size_t)crs - 1 &&
           (xb_sliced_crs(s1, &err) || xb_sliced_crs(s2, &err)))
         goto done;
-      xb_sliced_get(s1, wi1);
-      xb_sliced_get(s2, wi2);
-      to_float(wi1, m->w1, NIN * NH, q);
-      to_float(wi2, m->w2, NH * NO, q);
+      xb_sliced_get(s1, m->i1);
+      xb_sliced_get(s2, m->i2);
+      to_float(m, q);
     }
   }
   for (int s = 0; s < NS && checks; s++)
@@ -286,8 +274,6 @@ done:
   xb_sliced_free(s1);
   xb_sliced_free(s2);
   free(perm);
-  free(wi2);
-  free(wi1);
   free(m);
   return rc;
 }
@@ -351,7 +337,7 @@ int main(int argc, char **argv)
     return rc;
   rc = 1;
   xb_err err;
-  data tr = {0}, te = {0};
+  float *x = NULL;
   result *res = NULL;
   xb_images *im = xb_mnist_load(NULL, &err);
   if (!im || !im->labels || im->n < NTRAIN + NTEST || im->rows != 28 ||
@@ -364,13 +350,14 @@ int main(int argc, char **argv)
   /* Runs: every (slicing, CRS, seed), slicing-major, then the float ones. */
   int njob = (NCONF * NCRS + 1) * seeds;
   res = malloc((size_t)njob * sizeof *res);
-  if (load(im, 0, NTRAIN, &tr) || load(im, NTRAIN, NTRAIN + NTEST, &te) ||
-      !res) {
+  x = malloc((NTRAIN + NTEST) * NIN * sizeof *x);
+  if (!res || !x) {
     fprintf(stderr, "%s: out of memory\n", prog.name);
     goto done;
   }
-  xb_images_free(im);
-  im = NULL;
+  shrink(im, NTRAIN + NTEST, x);
+  data tr = {x, im->labels, NTRAIN};
+  data te = {x + NTRAIN * NIN, im->labels + NTRAIN, NTEST};
 
   static const char *names[NCONF] = {"3-bit", "4-bit", "5-bit", "6-bit",
                                      "hetero 44466555"};
@@ -489,8 +476,7 @@ int main(int argc, char **argv)
                    ref.acc, ref.acc_se, xbx_now() - t0);
 done:
   xb_images_free(im);
-  data_free(&tr);
-  data_free(&te);
+  free(x);
   free(res);
   return rc;
 }
