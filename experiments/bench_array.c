@@ -3,24 +3,20 @@
  * SuiteSparse KLU reference (the full 2NM nodal matrix, default ordering)
  * and against ngspice on the same netlist, all in one run.
  *
- * Two cases per size n (an n x n array, every row driven at a random
+ * Two cases per size n: an n x n array, every row driven at a random
  * voltage in [0, 0.5] V through r_drive = 1 Ohm, every column sensed at
- * 0 V through r_sense = 1 Ohm):
- *   pcmo  cells uniform in the PCMO preset range [Gmin, Gmax]
- *         (6.36 nS .. 43.5 nS), Rw = 0.634 Ohm per segment;
- *   high  cells uniform in [10 kOhm, 100 kOhm] resistance, Rw = 1 Ohm
- *         (strong wire coupling).
- * xbar_s is the time of one solve on fresh conductances (factorisation
- * included; best of 3 to 20 repetitions, at least 1 s in all); ref_s the
- * time of the KLU solve (assembly, ordering, factorisation, solve);
- * ngspice_s the time of loading and running `.op` on the netlist. err_*
- * are the maximum relative column-current errors of xbar against each.
- * Above the KLU limit, err_tight compares against xbar's own solver at
- * tol = 1e-13; residual is the true relative residual of the full nodal
- * system.
+ * 0 V through r_sense = 1 Ohm; cells uniform in the PCMO preset range
+ * [6.36, 43.5] nS with Rw = 0.634 Ohm per segment ("pcmo"), or uniform in
+ * [10, 100] kOhm resistance with Rw = 1 Ohm, strong wire coupling ("high").
+ * xbar_s: one solve on fresh conductances, factorisation included (best of
+ * 3 to 20, at least 1 s in all); ref_s: the KLU solve (assembly, ordering,
+ * factorisation, solve); ngspice_s: loading and running `.op`. err_*: the
+ * largest relative column-current error of xbar against each. Above the
+ * KLU limit, err_tight is against xbar's own solver at tol = 1e-13;
+ * residual is the true relative residual of the full nodal system.
  *
- * Outputs: one JSON line per size and case, then a summary line, on
- * stdout; progress on stderr.
+ * Outputs: one JSON line per size and case and a summary line on stdout,
+ * progress on stderr.
  */
 #include <math.h>
 #include <stdlib.h>

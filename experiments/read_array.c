@@ -39,12 +39,12 @@
  * (plots/read_array.gp); a summary and a JSON line on stdout.
  */
 #include <math.h>
-#include <stdlib.h>
 
 #include "exp_util.h"
 
 #define NCASE 3
 #define TARGET_I 4.5e-6 /* A, mean column current of the pcmo case */
+#define MAXC 1000       /* columns at most */
 
 static const xbx_prog prog = {
   "read_array",
@@ -68,8 +68,8 @@ typedef struct kase {
   double gmin, gmax, vread;
   int readable;           /* currents inside the circuit's range */
   int transient;          /* 1 done, 0 not available, -1 failed */
-  double *i_dc[2];
-  int *n_fast[2], *n_tr[2];
+  double i_dc[2][MAXC];   /* A, per column */
+  int n_fast[2][MAXC], n_tr[2][MAXC];
   double tr_s[2];         /* s per transient read */
   int ndiff[2];           /* columns where transient != fast */
   double imin, imax;      /* DC current range (floating) */
@@ -127,18 +127,18 @@ static void run_transient(xb_read *r, xbx_dz *d, kase *k, double vbias,
 int main(int argc, char **argv)
 {
   const char *model = XB_SOURCE_DIR "/models/pcmo_park2013.ini",
-             *outdir = XB_SOURCE_DIR "/plots", *circuit = "diff";
-  int rows = 100, cols = 100, method = 0;
+             *outdir = XB_SOURCE_DIR "/plots";
+  int rows = 100, cols = 100, method = 0, se = 0;
   double active = 0.2, vbias = 0.5;
   unsigned long long seed = 1;
   xbx_opt opts[] = {
     XBX_STR("model", &model, "FILE", "PCMO device preset: [Gmin, Gmax]"),
-    XBX_STR("circuit", &circuit, "NAME", "read circuit: diff or se_adaptive"),
+    XBX_CHOICE("circuit", &se, "diff|se_adaptive", "read circuit"),
     XBX_CHOICE("method", &method, "reduced|full",
                "transient method: reduced (quasi-static network, CVODE) "
                "or full (IDA + KLU on every node)"),
     XBX_INT("rows", &rows, "", 2, 1000, "array rows"),
-    XBX_INT("cols", &cols, "", 1, 1000, "array columns"),
+    XBX_INT("cols", &cols, "", 1, MAXC, "array columns"),
     XBX_DOUBLE("active", &active, "", 1e-6, 1, "fraction of rows driven"),
     XBX_DOUBLE("vbias", &vbias, "V", -10, 10,
                "bias of the inactive rows in fixed mode"),
@@ -148,17 +148,15 @@ int main(int argc, char **argv)
   int rc = xbx_parse(&prog, opts, argc, argv);
   if (rc != XBX_RUN)
     return rc;
-  const xb_read_type *rt = xb_read_type_find(circuit);
-  if (!rt)
-    return xbx_usage_error(&prog, "bad value '%s' for --circuit: want diff "
-                           "or se_adaptive", circuit);
+  const xb_read_type *rt = se ? xb_read_se_adaptive : xb_read_diff;
+  const char *circuit = rt->name;
   size_t n = (size_t)rows, m = (size_t)cols;
   rc = 1;
   xb_err err;
   xb_read *r = NULL;
   xbx_dz d = {0};
   xbx_out *out = NULL;
-  kase cs[NCASE] = {
+  static kase cs[NCASE] = {
       {.name = "pcmo", .desc = "PCMO preset cells, V_read for a 4.5 uA "
                                "mean column current"},
       {.name = "mohm", .desc = "1-10 MOhm cells at V_read = 1 V",
@@ -166,19 +164,6 @@ int main(int argc, char **argv)
       {.name = "kohm", .desc = "10-100 kOhm cells at V_read = 1 V",
        .gmin = 1e-5, .gmax = 1e-4, .vread = 1.0},
   };
-  /* Per case and mode: i_dc (double), n_fast and n_tr (int). */
-  double *dbuf = malloc(NCASE * 2 * m * sizeof *dbuf);
-  int *ibuf = malloc(NCASE * 4 * m * sizeof *ibuf);
-  if (!dbuf || !ibuf) {
-    fprintf(stderr, "read_array: out of memory\n");
-    goto done;
-  }
-  for (int c = 0; c < NCASE; c++)
-    for (int md = 0; md < 2; md++) {
-      cs[c].i_dc[md] = dbuf + (size_t)(2 * c + md) * m;
-      cs[c].n_fast[md] = ibuf + (size_t)(4 * c + md) * m;
-      cs[c].n_tr[md] = ibuf + (size_t)(4 * c + 2 + md) * m;
-    }
   xb_elec_params el;
   if (xbx_preset_bounds(prog.name, model, &cs[0].gmin, &cs[0].gmax, &el) ||
       xbx_dz_create(&d, prog.name, n, m, active, seed, NULL))
@@ -317,7 +302,5 @@ done:
   xbx_out_free(out);
   xbx_dz_free(&d);
   xb_read_free(r);
-  free(dbuf);
-  free(ibuf);
   return rc;
 }

@@ -289,10 +289,10 @@ int main(int argc, char **argv)
            (q % 2 ? mn : mx)[q / 2 ? E1FX : E0FX]);
   printf("  %-35s %12.4g %12.4g %12.4g\n", "charge time V0 -> V1, mean (ns)",
          mn[TID] * 1e9, mn[TFL] * 1e9, mn[TFX] * 1e9);
-  printf("  %-35s %12s %+11.3f%% %+11.3f%%\n", "stretch t / t_ideal - 1, max",
-         "-", 100 * mx[SFL], 100 * mx[SFX]);
-  printf("  %-35s %12s %+11.3f%% %+11.3f%%\n", "stretch t / t_ideal - 1, mean",
-         "-", 100 * mn[SFL], 100 * mn[SFX]);
+  for (int q = 0; q < 2; q++)
+    printf("  stretch t / t_ideal - 1, %-10s %12s %+11.3f%% %+11.3f%%\n",
+           q ? "mean" : "max", "-", 100 * (q ? mn : mx)[SFL],
+           100 * (q ? mn : mx)[SFX]);
   printf("  fixed bias vs floating: charge time +%.2f %% max, +%.2f %% mean "
          "(seed: up to +25 %%)\n", 100 * mx[SXF], 100 * mn[SXF]);
   printf("  even the ideal column charges %.2f %% slower than the constant-"
@@ -351,8 +351,8 @@ int main(int argc, char **argv)
   out = NULL;
 
 done:
+  free(col);
   xbx_out_free(out);
   xbx_dz_free(&d);
-  free(col);
   return rc;
 }
