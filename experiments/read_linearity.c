@@ -60,19 +60,14 @@ typedef struct curve {
 static int transition(const xb_read *r, int k, double lo, double hi,
                       double *ik, xb_err *err)
 {
-  int n;
-  while (hi - lo > 1e-15) {
+  int n, rc = XB_OK;
+  while (!rc && hi - lo > 1e-15) {
     double mid = 0.5 * (lo + hi);
-    int rc = xb_read_count(r, mid, &n, err);
-    if (rc)
-      return rc;
-    if (n >= k)
-      hi = mid;
-    else
-      lo = mid;
+    if (!(rc = xb_read_count(r, mid, &n, err)))
+      *(n >= k ? &hi : &lo) = mid;
   }
   *ik = hi;
-  return XB_OK;
+  return rc;
 }
 
 /* Column `what` of read_linearity_steps.csv for transition k: I_k (uA),
