@@ -20,7 +20,6 @@
  */
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "exp_util.h"
 
@@ -146,8 +145,7 @@ done:
 int main(int argc, char **argv)
 {
   xbx_ints sizes = {8, {32, 64, 128, 256, 512, 1024, 2048, 4096}};
-  int klu_max = 512, ngs_max = 64, do_case[2] = {0, 0};
-  const char *cases = "pcmo,high";
+  int klu_max = 512, ngs_max = 64, cases = 0;
   unsigned long long seed = 1;
   xbx_opt opts[] = {
     XBX_INTS("sizes", &sizes, "", 1, 16384, "array sizes n (n x n)"),
@@ -155,25 +153,14 @@ int main(int argc, char **argv)
             "largest n solved by KLU (above: xbar at tol 1e-13)"),
     XBX_INT("ngspice-max", &ngs_max, "", 0, 1 << 20,
             "largest n solved by ngspice"),
-    XBX_STR("cases", &cases, "LIST",
-            "the cases to run, comma-separated: pcmo, high or both"),
+    XBX_CHOICE("cases", &cases, "pcmo,high|pcmo|high|high,pcmo",
+               "the cases to run"),
     XBX_U64("seed", &seed, "seed of the conductances and drive voltages"),
     XBX_END};
   int rc = xbx_parse(&prog, opts, argc, argv);
   if (rc != XBX_RUN)
     return rc;
-  for (const char *c = cases;; c++) {
-    size_t len = strcspn(c, ",");
-    int k = len != 4 ? -1 : !strncmp(c, "pcmo", 4) ? 0
-                          : !strncmp(c, "high", 4) ? 1 : -1;
-    if (k < 0)
-      return xbx_usage_error(&prog, "bad value '%s' for --cases: want "
-                             "pcmo, high or pcmo,high", cases);
-    do_case[k] = 1;
-    if (!c[len])
-      break;
-    c += len;
-  }
+  int do_case[2] = {cases != 2, cases != 1}; /* pcmo, high */
   xb_spice *spice = NULL;
   double ratio_ng64 = NAN, ratio_ref256_high = NAN, err_ref_max = 0;
   double t1024[2] = {NAN, NAN}, t2048[2] = {NAN, NAN};
