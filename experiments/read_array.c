@@ -2,38 +2,32 @@
  * read_array: integrate-and-fire read of a 100 x 100 array with sneak
  * paths (seed 000 section 2.4.2, Fig. 2.16; section 2.4.4, Fig. 2.19).
  *
- * A sparse D.z read: about 20% of the rows (drawn at random) are driven at
- * V_read, every column is read at its far end by its own integrate-and-
- * fire circuit (differential by default, as Fig. 2.16), and the inactive
- * rows float or are held at V_bias = 500 mV. Per column: I_dc, the DC
- * current into the column held at V_reset (xb_array_read); "fast", the
- * count xb_read_count(I_dc) of xb_read_dz; "transient", the count of
- * xb_read_transient on the whole RC network, where the column rises from
+ * A sparse D.z read (xbx_dz): about 20% of the rows, drawn at random, are
+ * driven at V_read, every column is read at its far end by its own
+ * integrate-and-fire circuit (differential by default, as Fig. 2.16), and
+ * the inactive rows float or are held at V_bias = 500 mV. Per column, the
+ * "fast" count xb_read_count(I_dc) of the DC current into the column held
+ * at V_reset (what xb_read_dz sees) against the "transient" count of
+ * xb_read_transient on the whole RC network: there the column rises from
  * V_reset to V_th in every spike, its cells' current sags and, with the
  * inactive rows at V_bias, it loses g (V_col - V_bias) into every inactive
- * cell: the sneak path the seed blames for a charge time up to 25% longer.
- * At V_reset = V_bias the two modes have the same DC currents: only the
- * transient tells them apart.
+ * cell, the sneak path the seed blames for a charge time up to 25% longer.
+ * At V_reset = V_bias the DC currents of the two modes are the same.
  *
- * Cells (uniform random conductances, xbx_dz):
- *   pcmo  the PCMO preset, 6.4 .. 43 nS. V_read is chosen for a mean
- *         column current of 4.5 uA, mid-range of the circuit (about 9.5 V,
- *         far above the preset's write threshold: shown for the circuit
- *         behaviour only; at 1 V the columns carry ~0.25 uA);
- *   mohm  1 .. 10 MOhm at V_read = 1 V, about 5.5 uA per column;
- *   kohm  10 .. 100 kOhm at 1 V: hundreds of uA, 100 times the circuit's
- *         range, where the reset gate latches: DC only, reported out of
- *         range.
+ * Cells, uniform random: "pcmo", the PCMO preset (6.4 .. 43 nS) at the
+ * V_read that gives 4.5 uA a column, mid-range of the circuit (~9.5 V, far
+ * above the write threshold: the circuit behaviour only); "mohm", 1 .. 10
+ * MOhm at 1 V (~5.5 uA); "kohm", 10 .. 100 kOhm at 1 V, 100 times the
+ * circuit's range, where the reset gate latches: DC only.
  *
- * Expected (defaults, seed 1): the transient counts fewer spikes than the
- * fast path even with floating rows, 0.25 per column at 9.5 V and 0.5 at
- * 1 V (the column's own capacitance, 5% of c_int, and at 1 V the 3% sag
- * of the cell current); holding the inactive rows at 500 mV costs a
- * further 0.8 spike per column at 1 V but almost nothing at 9.5 V.
- * Transient method "reduced" (default; quasi-static network, one CVODE
- * system, seconds) or "full" (IDA + KLU on all 20,000 nodes, 11 to 20
- * minutes per read); they agree in 396 of the 400 column reads. Without
- * xb_read_transient (XB_ESTATE) the program goes on with the DC data.
+ * Expected (defaults): the transient counts 0.25 (9.5 V) and 0.5 (1 V)
+ * spikes a column fewer than the fast path with floating rows (the
+ * column's own capacitance; at 1 V the 3% sag of the cell current); fixed
+ * bias costs 0.8 more at 1 V, almost nothing at 9.5 V. Transient method
+ * "reduced" (default; quasi-static network, CVODE, seconds) or "full" (IDA
+ * + KLU on all 20,000 nodes, 11 to 20 minutes a read): they agree in 396
+ * of the 400 column reads. Without xb_read_transient (XB_ESTATE) the
+ * program goes on with the DC data.
  *
  * Outputs: read_array.csv (one line per case and column), read_array.png
  * (plots/read_array.gp); a summary and a JSON line on stdout.
