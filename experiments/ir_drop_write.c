@@ -1,31 +1,23 @@
 /*
- * ir_drop_write: IR drop and sneak currents of a parallel V/2 write
- * (seed 000 section 2.4.4: "the amount of current sneaking into other
- * nodes during the write operation is 41.8 nA in the worst case and
- * averages at 15.87 nA", "the voltage drop across the entire array due to
- * the wires is 2 mV" with Rw = 633.8 mOhm per segment).
+ * ir_drop_write: IR drop and sneak currents of a parallel V/2 write (seed
+ * 000 section 2.4.4: 41.8 nA worst and 15.87 nA mean sneak current, 2 mV
+ * IR drop with Rw = 633.8 mOhm per segment).
  *
- * One instant of PARCA's parallel write as a DC problem (V/2 scheme, seed
- * 000 Fig. 2.15, 2.17): the selected rows (Z window open, --sel-rows of
- * them, 20% by default) driven at Vw, the selected columns (r pulse high,
- * 50%) at 0, every other line at Vw/2, through r_drive at the lines'
- * default ends, solved exactly with Rw per segment (xb_array_bias_write).
- * Lines drawn at random (streams 2 rows, 3 columns), conductances uniform
- * in the preset's [Gmin, Gmax] (stream 1), Vw the preset's vw_set.
- * Reported per class (selected: Vw nominal; half-selected: Vw/2;
- * unselected: 0): the IR drop V_cell - V_nom, the current through cells
- * not being programmed (half-selected: g Vw/2 by design) against the
- * useful current, and cells disturbed (a non-zero programming rate,
- * xb_device_rate) or under-programmed.
- *
- * Expected (PCMO, 23-157 MOhm): half-selected currents 6.4-43.5 nA, mean
- * ~25 nA for uniform g (the seed's mean reflects its own distribution);
- * the IR drop ~0.23 mV at 100 x 100 (~2 mV, the seed's, at 300 x 300),
- * since the cells keep the line currents at a few uA; no cell disturbed.
+ * One instant of PARCA's parallel write as a DC problem (Fig. 2.15, 2.17):
+ * the selected rows (Z window open) at Vw, the selected columns (r pulse
+ * high) at 0, every other line at Vw/2, through r_drive at the lines'
+ * default ends, solved exactly (xb_array_bias_write). Lines drawn at
+ * random (streams 2 and 3), conductances uniform in the preset's
+ * [Gmin, Gmax] (stream 1). Per class (selected: Vw nominal, half-selected:
+ * Vw/2, unselected: 0): the IR drop V_cell - V_nom, the current of the
+ * cells not being programmed against the useful one, and the cells
+ * disturbed or under-programmed (xb_device_rate). Expected (PCMO): the
+ * half-selected current is g Vw/2, 6.4-43.5 nA, mean ~25 nA; the IR drop
+ * ~0.23 mV at 100 x 100 (~2 mV at 300 x 300); nothing disturbed.
  *
  * Output: <out>/ir_drop_write.csv (one line per cell) and
- * <out>/ir_drop_write.png (plots/ir_drop_write.gp), a summary and a final
- * JSON line.
+ * <out>/ir_drop_write.png (plots/ir_drop_write.gp), a summary and a JSON
+ * line.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -192,53 +184,30 @@ int main(int argc, char **argv)
     }
   double i_half = half.i_sum;
 
-  /* Summary. */
-  printf("ir_drop_write: V/2 write of a %zu x %zu array, seed 000 sec. "
-         "2.4.4\n", n, m);
-  printf("  device      %s: g uniform in [%.4g, %.4g] S (%.3g .. %.3g MOhm),"
-         " seed %llu\n", devname, gmin, gmax, 1e-6 / gmax, 1e-6 / gmin,
-         seed);
-  printf("  drive       Vw %.4g V (%s), Vw/2 %.4g V; r_drive %.4g Ohm; rows "
-         "driven at column 0, columns at row %zu\n",
-         vw, vw_opt > 0 ? "--vw" : "preset vw_set", 0.5 * vw, ap->r_drive,
-         n - 1);
-  printf("  wires       Rw %.4g / %.4g Ohm per row / column segment\n",
-         ap->rw_row, ap->rw_col);
-  printf("  selection   %zu of %zu rows at Vw, %zu of %zu columns at 0 V, "
-         "the rest at Vw/2\n", nsr, n, nsc, m);
-  printf("  cells       %zu selected, %zu half-selected (%zu on selected rows, "
-         "%zu on selected columns), %zu unselected\n",
-         cls[SEL].n, half.n, cls[HALF_ROW].n, cls[HALF_COL].n, cls[UNSEL].n);
-  printf("  solve       %d CG iterations, %.3g ms, error bound %.2g on the "
-         "line currents\n\n", st.iterations, 1e3 * st.seconds, st.err_bound);
-  printf("  IR drop |V_cell - V_nom|: max %.4g mV over the array (cell row %zu,"
-         " col %zu)\n", 1e3 * all.dv_max, imax_dv / m, imax_dv % m);
-  printf("     selected      max %.4g mV; lowest write voltage %.6g V "
-         "(%.4g mV below Vw) at row %zu, col %zu\n",
-         1e3 * cls[SEL].dv_max, vmin_sel, 1e3 * (vw - vmin_sel),
-         imin_sel / m, imin_sel % m);
-  if (half.n)
-    printf("     half-selected max %.4g mV; |V| in [%.6g, %.6g] V\n",
-           1e3 * half.dv_max, half.v_min, half.v_max);
-  else
-    printf("     half-selected none\n");
-  printf("     unselected    max %.4g mV\n", 1e3 * cls[UNSEL].dv_max);
-  printf("  sneak current (through cells not being programmed)\n");
-  if (half.n)
-    printf("     half-selected max %.4g nA, mean %.4g nA (= g Vw/2 up to the "
-           "IR drop)\n", 1e9 * half.i_max, 1e9 * acc_mean(&half));
-  else
-    printf("     half-selected none (every line is selected)\n");
-  printf("     unselected    max %.4g nA, mean %.4g nA\n",
-         1e9 * cls[UNSEL].i_max, 1e9 * acc_mean(&cls[UNSEL]));
-  printf("     total         %.4g uA through half-selected cells vs %.4g uA "
-         "through the selected cells (%.3g x)\n",
-         1e6 * i_half, 1e6 * i_sel, i_sel > 0 ? i_half / i_sel : NAN);
-  printf("  disturb     %zu non-selected cells with a non-zero programming "
-         "rate; %zu selected cells below the full rate\n", disturbed, under);
-  printf("  seed        41.8 nA worst, 15.87 nA mean sneak; 2 mV IR drop "
-         "(here Gmax Vw/2 = %.4g nA, uniform mean %.4g nA)\n",
-         1e9 * gmax * 0.5 * vw, 1e9 * 0.5 * (gmin + gmax) * 0.5 * vw);
+  printf("%s: V/2 write of a %zu x %zu array, seed 000 sec. 2.4.4\n"
+         "  device      %s: g uniform in [%.4g, %.4g] S, seed %llu\n"
+         "  drive       Vw %.4g V (%s), r_drive %.4g Ohm, Rw %.4g / %.4g Ohm\n"
+         "  selection   %zu of %zu rows at Vw, %zu of %zu columns at 0\n"
+         "  cells       %zu selected, %zu + %zu half-selected (rows, columns), "
+         "%zu unselected; %d CG iterations\n", prog.name, n, m, devname, gmin,
+         gmax, seed, vw, vw_opt > 0 ? "--vw" : "preset vw_set", ap->r_drive,
+         ap->rw_row, ap->rw_col, nsr, n, nsc, m, cls[SEL].n, cls[HALF_ROW].n,
+         cls[HALF_COL].n, cls[UNSEL].n, st.iterations);
+  printf("  IR drop     max %.4g mV at row %zu, col %zu; selected max %.4g mV, "
+         "lowest %.6g V at row %zu, col %zu;\n"
+         "              half-selected max %.4g mV; unselected max %.4g mV\n",
+         1e3 * all.dv_max, imax_dv / m, imax_dv % m, 1e3 * cls[SEL].dv_max,
+         vmin_sel, imin_sel / m, imin_sel % m, 1e3 * half.dv_max,
+         1e3 * cls[UNSEL].dv_max);
+  printf("  sneak       half-selected max %.4g nA, mean %.4g nA; unselected "
+         "max %.4g nA\n              total %.4g uA in half-selected vs %.4g uA "
+         "in selected cells\n", 1e9 * half.i_max, 1e9 * acc_mean(&half),
+         1e9 * cls[UNSEL].i_max, 1e6 * i_half, 1e6 * i_sel);
+  printf("  disturb     %zu non-selected cells with a non-zero rate, %zu "
+         "selected below the full rate\n", disturbed, under);
+  printf("  seed        41.8 nA worst, 15.87 nA mean, 2 mV; here Gmax Vw/2 = "
+         "%.4g nA, uniform mean %.4g nA\n", 1e9 * gmax * 0.5 * vw,
+         1e9 * 0.5 * (gmin + gmax) * 0.5 * vw);
 
   out = xbx_out_create(prog.name, outdir);
   FILE *f = xbx_out_open(

@@ -183,33 +183,27 @@ int main(int argc, char **argv)
   lin_d = nd ? lin_d / nd : NAN;
 
   printf("%s: parallel pulse-overlap write of a %zu x %zu array, seed 000 "
-         "Fig. 2.17\n", prog.name, n, m);
-  printf("  device      %s: G in [%.4g, %.4g] uS, %g levels, Vw %g V, "
-         "t_pulse %g s, c2c %g\n", devname, 1e6 * gmin, 1e6 * gmax, levels,
-         el->vw_set, el->t_pulse, xb_device_variation(dev)->c2c);
-  printf("  write       %s: %d x %.4g ns, Vdd %g V; Rw %g Ohm, r_drive %g "
-         "Ohm\n", write, p.reps, 1e9 * p.t_write, vdd, ap->rw_row,
-         ap->r_drive);
-  printf("  inputs      r uniform in -%d..%d; Z non-zero in %zu of %zu "
-         "columns (density %g), uniform in 1..%d; seed %llu\n", L, L, nz, m,
-         density, p.zbits, seed);
-  printf("  run         %d slices (%.1f per ns of write), %.3f s wall "
-         "(%.3g ms per slice)\n", sa.slices,
-         sa.slices / (1e9 * p.reps * p.t_write), sa.seconds,
-         1e3 * sa.seconds / (sa.slices ? sa.slices : 1));
-  printf("  voltages    lowest |V| of a fully selected cell %.6f V (%.3g mV "
-         "IR drop); highest of any other %.6f V\n", sa.v_full_min,
-         1e3 * (vdd - sa.v_full_min), sa.v_half_max);
-  printf("  cells       %zu programmed (non-zero overlap), %zu of them "
-         "ending at a bound; %zu idle cells moved\n", programmed, at_bound,
-         idle_moved);
-  printf("  array       max |G_array - G_direct| = %.3g of the range "
-         "(noise-free device)\n", arr_max);
-  printf("  c2c         |A - B| max %.3g, rms %.3g of the range\n", c2c_max,
-         c2c_rms);
-  printf("  nonlinear   mean dG / dG_linear: potentiation %.3f, depression "
-         "%.3f (linear device: 1)\n", lin_p, lin_d);
-  printf("  largest |dG| %.4g uS (%.3g of the range)\n", 1e6 * dg_max,
+         "Fig. 2.17\n"
+         "  device      %s: G in [%.4g, %.4g] uS, %g levels, Vw %g V, t_pulse "
+         "%g s, c2c %g\n"
+         "  write       %s: %d x %.4g ns, Vdd %g V; Rw %g Ohm, r_drive %g Ohm\n"
+         "  inputs      r uniform in -%d..%d; Z non-zero in %zu of %zu columns "
+         "(density %g), uniform in 1..%d; seed %llu\n", prog.name, n, m,
+         devname, 1e6 * gmin, 1e6 * gmax, levels, el->vw_set, el->t_pulse,
+         xb_device_variation(dev)->c2c, write, p.reps, 1e9 * p.t_write, vdd,
+         ap->rw_row, ap->r_drive, L, L, nz, m, density, p.zbits, seed);
+  printf("  run         %d slices, %.3f s; lowest |V| of a fully selected "
+         "cell %.6f V, highest of any other %.6f V\n"
+         "  cells       %zu programmed, %zu of them ending at a bound; %zu "
+         "idle cells moved\n"
+         "  array       max |G_array - G_direct| = %.3g of the range "
+         "(noise-free device)\n"
+         "  c2c         |A - B| max %.3g, rms %.3g of the range\n"
+         "  nonlinear   mean dG / dG_linear: potentiation %.3f, depression "
+         "%.3f (linear device: 1)\n"
+         "  largest |dG| %.4g uS (%.3g of the range)\n", sa.slices,
+         sa.seconds, sa.v_full_min, sa.v_half_max, programmed, at_bound,
+         idle_moved, arr_max, c2c_max, c2c_rms, lin_p, lin_d, 1e6 * dg_max,
          dg_max / range);
 
   out = xbx_out_create(prog.name, outdir);
