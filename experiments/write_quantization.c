@@ -161,35 +161,28 @@ int main(int argc, char **argv)
     }
   double rms = sqrt(sum2 / (double)nm);
 
-  printf("write_quantization: pulse-overlap write of every (r, Z), seed 000 "
-         "Fig. 2.18b\n");
-  printf("  timing      %s: T %.4g ns, %d clocks (t_clk %.4g ns), Z 0..%d, "
-         "r -%d..%d, %.4g ns pulses, %d repetitions\n",
-         write, 1e9 * p.t_write, p.clocks, 1e9 * p.t_write / p.clocks, Zb,
-         L, L, 1e9 * p.t_rpulse, p.reps);
-  printf("  array       %zu x %zu (row r = i - %d, column Z = j), ideal "
-         "linear device, 1 uOhm wires: %d slices, %.3g s\n",
-         n, m, L, st.slices, st.seconds);
-  printf("  unit        r Z = 1 <-> %.4g ns of overlap; 1 LSB of 16 = %g "
-         "units (%.4g ns)\n",
-         1e9 * c, lsb_units, 1e9 * c * lsb_units);
-  printf("  error |programmed - r Z| in LSB of 16:\n");
-  printf("     array write       max %.4f (r %d, Z %d), rms %.4f; max %.3g "
-         "units of r Z = %.3f of the %d-level step\n",
-         max_arr, r_at, z_at, rms, max_arr * lsb_units,
-         max_arr * lsb_units / ((double)L * Zb / (16 * p.reps)), 16 * p.reps);
-  printf("        |r| <= %d and Z <= %d: max %.4f; elsewhere: max %.4f\n",
-         L / 4, Zb / 4, max_small, max_large);
-  printf("     overlap only      max %.4f (array vs overlap: %.3g units)\n",
-         max_ovl, max_dev);
-  printf("     one repetition    max %.4f (r %d, Z %d): 16 levels instead of "
-         "%d\n",
-         max_one, r1_at, z1_at, 16 * p.reps);
-  printf("  seed        max 1 LSB of 16, at small Z and r\n");
-  printf("  note        at small values the error is whole units of r Z: "
-         "r = 1 fires its pulses at 2, 6, 10, 14 t_clk,\n"
-         "              so Z = 1 and Z = 2 get nothing (-1, -2 units) and Z = "
-         "3 gets a full pulse (+1 unit)\n");
+  printf("%s: pulse-overlap write of every (r, Z), seed 000 Fig. 2.18b\n"
+         "  timing      %s: T %.4g ns, %d clocks, Z 0..%d, r -%d..%d, %.4g ns "
+         "pulses, %d repetitions\n"
+         "  array       %zu x %zu, ideal linear device, 1 uOhm wires: %d "
+         "slices, %.3g s\n"
+         "  unit        r Z = 1 <-> %.4g ns of overlap; 1 LSB of 16 = %g "
+         "units\n", prog.name, write, 1e9 * p.t_write, p.clocks, Zb, L, L,
+         1e9 * p.t_rpulse, p.reps, n, m, st.slices, st.seconds, 1e9 * c,
+         lsb_units);
+  printf("  error |programmed - r Z| in LSB of 16:\n"
+         "     array write       max %.4f (r %d, Z %d), rms %.4f; max %.3g "
+         "units of r Z = %.3f of the %d-level step\n"
+         "        |r| <= %d and Z <= %d: max %.4f; elsewhere: max %.4f\n"
+         "     overlap only      max %.4f (array vs overlap: %.3g units)\n"
+         "     one repetition    max %.4f (r %d, Z %d): 16 levels instead of "
+         "%d\n", max_arr, r_at, z_at, rms, max_arr * lsb_units,
+         max_arr * lsb_units / ((double)L * Zb / (16 * p.reps)), 16 * p.reps,
+         L / 4, Zb / 4, max_small, max_large, max_ovl, max_dev, max_one,
+         r1_at, z1_at, 16 * p.reps);
+  printf("  seed        max 1 LSB of 16, at small Z and r; here r = 1 fires "
+         "at 2, 6, 10, 14 t_clk,\n              so Z = 1, 2 get nothing "
+         "(-1, -2 units) and Z = 3 a full pulse (+1)\n");
 
   xbx_out_plot(out, "write_quantization",
                "rl=%d; zb=%d; lsb=%.17g; reps=%d; maxerr=%.17g; rat=%d; "

@@ -153,11 +153,9 @@ int main(int argc, char **argv)
   xb_write_z_window(&p, REP_Z, 0, &za0, &za1, NULL);
 
   printf("%s: timing diagram of the pulse-overlap write, seed 000 Fig. "
-         "2.15\n", prog.name);
-  printf("  timing      %s: T %.4g ns (halves of %.4g ns), %d clocks of "
-         "%.4g ns, %.4g ns r pulses, %d repetitions, Vdd %g V\n",
-         write, 1e9 * T, 0.5e9 * T, p.clocks, 1e9 * tclk, 1e9 * p.t_rpulse,
-         p.reps, vdd);
+         "2.15\n  timing      %s: T %.4g ns, %d clocks of %.4g ns, %.4g ns r "
+         "pulses, %d repetitions, Vdd %g V\n", prog.name, write, 1e9 * T,
+         p.clocks, 1e9 * tclk, 1e9 * p.t_rpulse, p.reps, vdd);
   for (int k = 0; k < 4; k++) {
     printf("  r = %-3d     pulses at", RS[k]);
     for (int i = 0; i < tr[k].n; i++)
@@ -170,12 +168,11 @@ int main(int argc, char **argv)
     printf("  Z = %-3d     windows [0, %.4g) and [%.4g, %.4g) ns\n", ZS[k],
            1e9 * t1, 0.5e9 * T, 1e9 * (0.5 * T + t1 - t0));
   }
-  printf("  cell A      r %d, Z %d: %.4g ns programmed in this period "
-         "(depression), %.4g ns over %d repetitions, ideal %.4g ns\n",
-         CELL_R_A, CELL_Z, 1e9 * pa, 1e9 * pa_all, p.reps, 1e9 * ia);
-  printf("  cell B      r %d, Z %d: %.4g ns (potentiation), %.4g ns over %d "
-         "repetitions, ideal %.4g ns\n",
-         CELL_R_B, CELL_Z, 1e9 * pb, 1e9 * pb_all, p.reps, 1e9 * ib);
+  printf("  cell A      r %d, Z %d: %.4g ns in this period (depression), "
+         "%.4g ns in all, ideal %.4g ns\n  cell B      r %d, Z %d: %.4g ns "
+         "(potentiation), %.4g ns in all, ideal %.4g ns\n", CELL_R_A, CELL_Z,
+         1e9 * pa, 1e9 * pa_all, 1e9 * ia, CELL_R_B, CELL_Z, 1e9 * pb,
+         1e9 * pb_all, 1e9 * ib);
   printf("  interleave  r %d, Z %d: per repetition", REP_R, REP_Z);
   for (int q = 0; q < nrep; q++)
     printf(" %.4g", -1e9 * prep[q]);
