@@ -176,10 +176,9 @@ int main(int argc, char **argv)
   }
 
   printf("read_linearity: spike count vs current, 0 .. %.3g uA in %.3g nA "
-         "steps (seed 000 Fig. 2.18a)\n\n", imax * 1e6, step * 1e9);
-  printf("  %-28s %8s %8s %8s %10s %10s %8s %8s %6s\n", "circuit",
-         "LSB uA", "fit uA", "off uA", "|n-floor|", "|Ik-kLSB|", "INL",
-         "DNL", "n(8)");
+         "steps (seed 000 Fig. 2.18a)\n\n  %-28s %8s %8s %8s %10s %10s %8s "
+         "%8s %6s\n", imax * 1e6, step * 1e9, "circuit", "LSB uA", "fit uA",
+         "off uA", "|n-floor|", "|Ik-kLSB|", "INL", "DNL", "n(8)");
   for (int c = 0; c < NC; c++) {
     curve *q = &cv[c];
     printf("  %-28s %8.4f %8.4f %+8.4f %10.0f %10.3f %8.3f %8.3f %6d\n",
@@ -190,8 +189,8 @@ int main(int argc, char **argv)
          "through the transition currents I_k,\n  off: its offset; "
          "|n-floor|: max deviation from floor(I T / (C dV)) in spikes;\n"
          "  |Ik-kLSB|: max deviation of a transition from the ideal one, in "
-         "LSB; INL, DNL: max vs the fitted line, in fitted steps.\n");
-  printf("  transitions I_k (uA):\n");
+         "LSB; INL, DNL: max vs the fitted line, in fitted steps.\n"
+         "  transitions I_k (uA):\n");
   int kall = 0;
   for (int c = 0; c < NC; c++) {
     printf("    %-26s", cv[c].label);

@@ -262,25 +262,23 @@ int main(int argc, char **argv)
     stats(st_of[q], m, q <= E1FX, &mx[q], &mn[q]);
 
   const xb_array_params *ap = xb_array_params_of(d.a);
-  printf("sneak_read: D.Z read of a %zu x %zu array, seed 000 sec. 2.4.4\n",
-         n, m);
-  printf("  device      %s, g uniform in [%.4g, %.4g] S (seed %llu)%s\n",
-         devname, gmin, gmax, o.seed,
-         el.iv ? "\n  note        the preset's sinh I-V is not used: "
-                 "cells are read as ohmic conductances" : "");
-  printf("  wires       Rw %.4g / %.4g Ohm per row / column segment, "
-         "r_drive %.3g Ohm, r_sense %.3g Ohm\n",
-         ap->rw_row, ap->rw_col, ap->r_drive, ap->r_sense);
-  printf("  drive       %zu of %zu rows active at %.4g V; inactive rows "
-         "floating or fixed at %.4g V\n", d.nact, n, o.vread, o.vbias);
-  printf("  columns     integrate %.4g -> %.4g V on %.4g F; G_active %.3g .. "
-         "%.3g S, G_inactive/G_active %.3g .. %.3g\n",
-         o.v0, o.v1, o.cap, mn[GA], mx[GA], mn[RHO], mx[RHO]);
-  printf("  solves      %d DC solves per mode, %.3f s in all\n", NGL + 2,
-         secs);
-  printf("  checks      GL-%d vs closed-form ideal charge time: %.1e; fixed "
+  printf("sneak_read: D.Z read of a %zu x %zu array, seed 000 sec. 2.4.4\n"
+         "  device      %s, g uniform in [%.4g, %.4g] S (seed %llu)%s\n"
+         "  wires       Rw %.4g / %.4g Ohm per row / column segment, "
+         "r_drive %.3g Ohm, r_sense %.3g Ohm\n"
+         "  drive       %zu of %zu rows active at %.4g V; inactive rows "
+         "floating or fixed at %.4g V\n"
+         "  columns     integrate %.4g -> %.4g V on %.4g F; G_active %.3g .. "
+         "%.3g S, G_inactive/G_active %.3g .. %.3g\n"
+         "  solves      %d DC solves per mode, %.3f s in all\n"
+         "  checks      GL-%d vs closed-form ideal charge time: %.1e; fixed "
          "bias solve vs no-wire closed form: max %.2e (the wire effect)\n",
-         NGL, quad, wire);
+         n, m, devname, gmin, gmax, o.seed,
+         el.iv ? "\n  note        the preset's sinh I-V is not used: "
+                 "cells are read as ohmic conductances" : "",
+         ap->rw_row, ap->rw_col, ap->r_drive, ap->r_sense, d.nact, n,
+         o.vread, o.vbias, o.v0, o.v1, o.cap, mn[GA], mx[GA], mn[RHO],
+         mx[RHO], NGL + 2, secs, NGL, quad, wire);
   printf("\n  %-35s %12s %12s %12s\n", "", "ideal", "floating", "fixed bias");
   for (int q = 0; q < 4; q++) /* the current errors, max then mean */
     printf("  |I - I_ideal| / I_ideal at V%d, %-4s %12s %12.3e %12.3e\n",
@@ -294,11 +292,11 @@ int main(int argc, char **argv)
            q ? "mean" : "max", "-", 100 * (q ? mn : mx)[SFL],
            100 * (q ? mn : mx)[SFX]);
   printf("  fixed bias vs floating: charge time +%.2f %% max, +%.2f %% mean "
-         "(seed: up to +25 %%)\n", 100 * mx[SXF], 100 * mn[SXF]);
-  printf("  even the ideal column charges %.2f %% slower than the constant-"
-         "current C (V1 - V0) / I(V0),\n  as its cells' voltage falls from "
-         "%.3g to %.3g V during the integration\n",
-         100 * (t_id[0] / t_lin[0] - 1), o.vread - o.v0, o.vread - o.v1);
+         "(seed: up to +25 %%)\n  even the ideal column charges %.2f %% "
+         "slower than the constant-current C (V1 - V0) / I(V0),\n  as its "
+         "cells' voltage falls from %.3g to %.3g V during the integration\n",
+         100 * mx[SXF], 100 * mn[SXF], 100 * (t_id[0] / t_lin[0] - 1),
+         o.vread - o.v0, o.vread - o.v1);
   if (nfire)
     printf("  %zu of %zu columns never reach the threshold with fixed bias "
            "(t = inf; the means above are over the others)\n", nfire, m);
