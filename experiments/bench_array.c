@@ -3,41 +3,35 @@
  * SuiteSparse KLU reference (the full 2NM nodal matrix, default ordering)
  * and against ngspice on the same netlist, all in one run.
  *
- * Two cases per size n (an n x n array, every row driven at a random
+ * Two cases per size n: an n x n array, every row driven at a random
  * voltage in [0, 0.5] V through r_drive = 1 Ohm, every column sensed at
- * 0 V through r_sense = 1 Ohm):
- *   pcmo  cells uniform in the PCMO preset range [Gmin, Gmax]
- *         (6.36 nS .. 43.5 nS), Rw = 0.634 Ohm per segment;
- *   high  cells uniform in [10 kOhm, 100 kOhm] resistance, Rw = 1 Ohm
- *         (strong wire coupling).
- * xbar_s is the time of one solve on fresh conductances (factorisation
- * included; best of 3 to 20 repetitions, at least 1 s in all); ref_s the time of
- * the KLU solve (assembly, ordering, factorisation, solve); ngspice_s the
- * time of loading and running `.op` on the netlist. err_* are the maximum
- * relative column-current errors of xbar against each. Above the KLU limit,
- * err_tight compares against xbar's own solver at tol = 1e-13 and
+ * 0 V through r_sense = 1 Ohm; cells uniform in the PCMO preset range
+ * [6.36, 43.5] nS with Rw = 0.634 Ohm per segment ("pcmo"), or uniform in
+ * [10, 100] kOhm resistance with Rw = 1 Ohm, strong wire coupling ("high").
+ * xbar_s: one solve on fresh conductances, factorisation included (best of
+ * 3 to 20, at least 1 s in all); ref_s: the KLU solve (assembly, ordering,
+ * factorisation, solve); ngspice_s: loading and running `.op`. err_*: the
+ * largest relative column-current error of xbar against each. Above the
+ * KLU limit, err_tight is against xbar's own solver at tol = 1e-13;
  * residual is the true relative residual of the full nodal system.
  *
- * Prints one JSON line per size and case, then a final summary line.
- * usage: bench_array [--sizes 32,64,...] [--klu-max N] [--ngspice-max N]
- *                    [--cases pcmo,high] [--seed S]
+ * Outputs: one JSON line per size and case and a summary line on stdout,
+ * progress on stderr.
  */
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <time.h>
-
-#include <xbar/xbar.h>
 
 #include "exp_util.h"
 
-static double now(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
+static const xbx_prog prog = {
+  "bench_array",
+  "array DC solve: xbar against KLU and ngspice, speed and accuracy",
+  "Per size n and case (pcmo: PCMO-range cells; high: 10 .. 100 kOhm, Rw "
+  "1 Ohm), an n x n array at random row voltages solved by xbar, by KLU "
+  "(above --klu-max: xbar at tol 1e-13) and by ngspice: times and "
+  "largest relative column-current errors.",
+  "stdout one JSON line per size and case, then a summary line",
+  "bench_array --sizes 16,32 --ngspice-max 16 --klu-max 32"};
 
 static double max_rel(const double *a, const double *b, size_t n)
 {
@@ -45,14 +39,6 @@ static double max_rel(const double *a, const double *b, size_t n)
   for (size_t k = 0; k < n; k++)
     e = fmax(e, fabs(a[k] - b[k]) / fabs(b[k]));
   return e;
-}
-
-static void json_num(const char *key, double v, int last)
-{
-  if (isfinite(v))
-    printf("\"%s\": %.6g%s", key, v, last ? "" : ", ");
-  else
-    printf("\"%s\": null%s", key, last ? "" : ", ");
 }
 
 typedef struct result {
@@ -71,10 +57,10 @@ static int time_xbar(xb_array *a, const double *g, double *I, double *best,
   *best = INFINITY;
   for (int rep = 0; rep < 20 && (rep < 3 || total < 1.0); rep++) {
     int rc = xb_array_set_g(a, g, err);
-    double t0 = now();
+    double t0 = xbx_now();
     if (!rc)
       rc = xb_array_solve(a, err);
-    double t = now() - t0;
+    double t = xbx_now() - t0;
     if (rc)
       return rc;
     total += t;
@@ -95,155 +81,110 @@ static int run_case(size_t n, int high, int klu_max, int ngs_max,
   p.rw_row = p.rw_col = high ? 1.0 : 0.634;
   p.r_drive = p.r_sense = 1.0;
   xb_array *a = xb_array_create(n, n, &p, &err);
-  double *g = malloc(n * n * sizeof(double));
-  double *I = malloc(n * sizeof(double)), *Iref = malloc(n * sizeof(double));
+  double *g = malloc((n * n + 2 * n) * sizeof(double));
+  const char *what = "xbar";
   int rc = 1;
-  if (!a || !g || !I || !Iref) {
+  if (!a || !g) {
     fprintf(stderr, "bench_array: %zu: %s\n", n, a ? "out of memory"
                                                     : err.msg);
     goto done;
   }
-  for (size_t k = 0; k < n * n; k++) {
-    double u = xb_rng_uniform(seed, 1, k);
-    g[k] = high ? 1.0 / (1e4 + 9e4 * u) : 6.356471e-9 + u * (4.347826e-8 -
-                                                              6.356471e-9);
-  }
+  double *I = g + n * n, *Iref = I + n;
+  if (high) /* resistances uniform in [10, 100] kOhm */
+    xbx_uniform_g(g, n * n, 1e4, 1e5, seed, 1);
+  else /* the PCMO preset's [Gmin, Gmax] */
+    xbx_uniform_g(g, n * n, 6.356471e-9, 4.347826e-8, seed, 1);
+  for (size_t k = 0; high && k < n * n; k++)
+    g[k] = 1.0 / g[k];
   for (size_t i = 0; i < n; i++)
     xb_array_drive(a, XB_ROW, i, 0.5 * xb_rng_uniform(seed, 2, i), NULL);
-  memset(res, 0, sizeof *res);
-  res->n = n;
-  res->kase = high ? "high" : "pcmo";
-  res->ref_s = res->ngspice_s = res->err_ref = res->err_ngspice = NAN;
-  res->err_tight = res->residual = NAN;
-  if (time_xbar(a, g, I, &res->xbar_s, &res->iterations, &err)) {
-    fprintf(stderr, "bench_array: %zu %s: %s\n", n, res->kase, err.msg);
+  *res = (result){n, high ? "high" : "pcmo", 0, NAN, NAN, NAN, NAN,
+                  NAN, NAN, 0};
+  if (time_xbar(a, g, I, &res->xbar_s, &res->iterations, &err) ||
+      xb_array_residual(a, &res->residual, &err))
     goto done;
-  }
-  if (xb_array_residual(a, &res->residual, &err))
-    goto done;
-  if ((int)n <= klu_max) {
-    xb_array_params q = p;
-    q.solver = 1;
-    xb_array_set_solver(a, &q, NULL);
-    double t0 = now();
-    if (xb_array_solve(a, &err)) {
-      fprintf(stderr, "bench_array: KLU %zu: %s\n", n, err.msg);
-      goto done;
-    }
-    res->ref_s = now() - t0;
-    xb_array_line_i(a, XB_COL, Iref);
-    res->err_ref = max_rel(I, Iref, n);
-  } else {
-    /* Error against xbar's own solver run far tighter. */
-    xb_array_params q = p;
+  int klu = (int)n <= klu_max;
+  xb_array_params q = p;
+  if (klu)
+    q.solver = 1; /* KLU */
+  else {          /* xbar's own solver run far tighter */
     q.tol = 1e-13;
     q.maxit = 100000;
-    xb_array_set_solver(a, &q, NULL);
-    if (xb_array_solve(a, &err)) {
-      fprintf(stderr, "bench_array: tight %zu: %s\n", n, err.msg);
-      goto done;
-    }
-    xb_array_line_i(a, XB_COL, Iref);
-    res->err_tight = max_rel(I, Iref, n);
   }
+  xb_array_set_solver(a, &q, NULL);
+  double t0 = xbx_now();
+  what = klu ? "KLU" : "tight";
+  if (xb_array_solve(a, &err))
+    goto done;
+  if (klu)
+    res->ref_s = xbx_now() - t0;
+  xb_array_line_i(a, XB_COL, Iref);
+  *(klu ? &res->err_ref : &res->err_tight) =
+      max_rel(I, Iref, n);
   if ((int)n <= ngs_max) {
-    if (!*spice && !(*spice = xb_spice_create(&err))) {
-      fprintf(stderr, "bench_array: ngspice: %s\n", err.msg);
+    what = "ngspice";
+    if (!*spice && !(*spice = xb_spice_create(&err)))
       goto done;
-    }
     xb_array_set_solver(a, &p, NULL);
-    double t0 = now();
-    if (xb_spice_array_currents(*spice, a, NULL, Iref, &err)) {
-      fprintf(stderr, "bench_array: ngspice %zu: %s\n", n, err.msg);
+    t0 = xbx_now();
+    if (xb_spice_array_currents(*spice, a, NULL, Iref, &err))
       goto done;
-    }
-    res->ngspice_s = now() - t0;
+    res->ngspice_s = xbx_now() - t0;
     res->err_ngspice = max_rel(I, Iref, n);
   }
   rc = 0;
 done:
+  if (rc && a && g)
+    fprintf(stderr, "bench_array: %s %zu %s: %s\n", what, n,
+            high ? "high" : "pcmo", err.msg);
   free(g);
-  free(I);
-  free(Iref);
   xb_array_free(a);
   return rc;
 }
 
-static int parse_sizes(const char *s, size_t *sizes, int *count)
-{
-  int k = 0;
-  char buf[256];
-  if (strlen(s) >= sizeof buf)
-    return 0;
-  snprintf(buf, sizeof buf, "%s", s);
-  for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
-    int v;
-    if (k == 16 || !xbx_parse_int(tok, 1, 16384, &v))
-      return 0;
-    sizes[k++] = (size_t)v;
-  }
-  *count = k;
-  return k > 0;
-}
-
 int main(int argc, char **argv)
 {
-  size_t sizes[16] = {32, 64, 128, 256, 512, 1024, 2048, 4096};
-  int nsizes = 8, klu_max = 512, ngs_max = 64, do_pcmo = 1, do_high = 1;
+  xbx_ints sizes = {8, {32, 64, 128, 256, 512, 1024, 2048, 4096}};
+  int klu_max = 512, ngs_max = 64, cases = 0;
   unsigned long long seed = 1;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
-    int ok = 1;
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-      printf("usage: bench_array [--sizes 32,64,...] [--klu-max N] "
-             "[--ngspice-max N] [--cases pcmo,high] [--seed S]\n");
-      return 0;
-    } else if (!strcmp(a, "--sizes"))
-      ok = parse_sizes(v, sizes, &nsizes);
-    else if (!strcmp(a, "--klu-max"))
-      ok = xbx_parse_int(v, 0, 1 << 20, &klu_max);
-    else if (!strcmp(a, "--ngspice-max"))
-      ok = xbx_parse_int(v, 0, 1 << 20, &ngs_max);
-    else if (!strcmp(a, "--seed"))
-      ok = xbx_parse_u64(v, &seed);
-    else if (!strcmp(a, "--cases")) {
-      do_pcmo = strstr(v, "pcmo") != NULL;
-      do_high = strstr(v, "high") != NULL;
-      ok = do_pcmo || do_high;
-    } else
-      ok = 0;
-    if (!ok) {
-      fprintf(stderr, "bench_array: bad option or value: %s %s\n", a, v);
-      return 2;
-    }
-    i++;
-  }
+  xbx_opt opts[] = {
+    XBX_INTS("sizes", &sizes, "", 1, 16384, "array sizes n (n x n)"),
+    XBX_INT("klu-max", &klu_max, "", 0, 1 << 20,
+            "largest n solved by KLU (above: xbar at tol 1e-13)"),
+    XBX_INT("ngspice-max", &ngs_max, "", 0, 1 << 20,
+            "largest n solved by ngspice"),
+    XBX_CHOICE("cases", &cases, "pcmo,high|pcmo|high|high,pcmo",
+               "the cases to run"),
+    XBX_U64("seed", &seed, "seed of the conductances and drive voltages"),
+    XBX_END};
+  int rc = xbx_parse(&prog, opts, argc, argv);
+  if (rc != XBX_RUN)
+    return rc;
+  int do_case[2] = {cases != 2, cases != 1}; /* pcmo, high */
   xb_spice *spice = NULL;
   double ratio_ng64 = NAN, ratio_ref256_high = NAN, err_ref_max = 0;
   double t1024[2] = {NAN, NAN}, t2048[2] = {NAN, NAN};
   int failed = 0;
-  for (int s = 0; s < nsizes; s++)
+  for (int s = 0; s < sizes.n; s++)
     for (int high = 0; high < 2; high++) {
-      if ((high && !do_high) || (!high && !do_pcmo))
+      if (!do_case[high])
         continue;
       result r;
-      fprintf(stderr, "bench_array: n = %zu %s ...\n", sizes[s],
+      size_t n = (size_t)sizes.v[s];
+      fprintf(stderr, "bench_array: n = %zu %s ...\n", n,
               high ? "high" : "pcmo");
-      if (run_case(sizes[s], high, klu_max, ngs_max, seed, &spice, &r)) {
+      if (run_case(n, high, klu_max, ngs_max, seed, &spice, &r)) {
         failed = 1;
         continue;
       }
-      printf("{\"n\": %zu, \"case\": \"%s\", ", r.n, r.kase);
-      json_num("xbar_s", r.xbar_s, 0);
-      json_num("ref_s", r.ref_s, 0);
-      json_num("ngspice_s", r.ngspice_s, 0);
-      json_num("err_ref", r.err_ref, 0);
-      json_num("err_ngspice", r.err_ngspice, 0);
-      json_num("ratio_ref", r.ref_s / r.xbar_s, 0);
-      json_num("ratio_ngspice", r.ngspice_s / r.xbar_s, 0);
-      json_num("err_tight", r.err_tight, 0);
-      json_num("residual", r.residual, 0);
-      printf("\"iterations\": %d}\n", r.iterations);
+      xbx_json_print(1, "n=%zu case=%s xbar_s=%.6g ref_s=%.6g "
+                     "ngspice_s=%.6g err_ref=%.6g err_ngspice=%.6g "
+                     "ratio_ref=%.6g ratio_ngspice=%.6g err_tight=%.6g "
+                     "residual=%.6g iterations=%d",
+                     r.n, r.kase, r.xbar_s, r.ref_s, r.ngspice_s, r.err_ref,
+                     r.err_ngspice, r.ref_s / r.xbar_s,
+                     r.ngspice_s / r.xbar_s, r.err_tight, r.residual,
+                     r.iterations);
       fflush(stdout);
       if (isfinite(r.err_ref))
         err_ref_max = fmax(err_ref_max, r.err_ref);
@@ -257,14 +198,11 @@ int main(int argc, char **argv)
         t2048[high] = r.xbar_s;
     }
   xb_spice_free(spice);
-  printf("{\"summary\": \"bench_array\", ");
-  json_num("ratio_ngspice_64", ratio_ng64, 0);
-  json_num("ratio_ref_256_high", ratio_ref256_high, 0);
-  json_num("err_ref_max", err_ref_max, 0);
-  json_num("xbar_s_1024_pcmo", t1024[0], 0);
-  json_num("xbar_s_1024_high", t1024[1], 0);
-  json_num("xbar_s_2048_pcmo", t2048[0], 0);
-  json_num("xbar_s_2048_high", t2048[1], 1);
-  printf("}\n");
+  xbx_json_print(1, "summary=%s ratio_ngspice_64=%.6g "
+                 "ratio_ref_256_high=%.6g err_ref_max=%.6g "
+                 "xbar_s_1024_pcmo=%.6g xbar_s_1024_high=%.6g "
+                 "xbar_s_2048_pcmo=%.6g xbar_s_2048_high=%.6g",
+                 prog.name, ratio_ng64, ratio_ref256_high, err_ref_max,
+                 t1024[0], t1024[1], t2048[0], t2048[1]);
   return failed;
 }

@@ -5,61 +5,45 @@
  * network, a delay line, a comparator and a hysteretic switch per column),
  * speed and agreement.
  *
- * The read per size n (an n x n array, seed 000 section 2.4.2 at a size
- * ngspice can take): the differential read circuit with its defaults
- * (4 ns window), the default wire and transient parasitics (Rw 0.634 Ohm,
- * cw 0.05 fF per node, cr 0.01 fF per cell), rows i % 5 == 1 (about 20%)
- * driven at 1 V, the others floating, every column read at its far end.
- * Column j's cells are u_ij * s_j with u_ij uniform in (0.5, 1.5) and s_j
- * set so the active cells carry a target current uniform in (1.2, 6.8) uA
- * at V_reset: one to eight spikes per column. Nothing is done to keep the
- * columns away from count boundaries: a column whose current sits within
- * the two simulators' timing difference of a boundary may count
- * differently, and spike_mismatch says how often that happens.
+ * Per size n, an n x n array (seed 000 section 2.4.2 at a size ngspice can
+ * take): the differential circuit with its defaults (4 ns window), the
+ * default wire and transient parasitics, rows i % 5 == 1 (~20%) driven at
+ * 1 V, the others floating. Column j's cells are u_ij s_j, u_ij uniform in
+ * (0.5, 1.5), s_j set for a current uniform in (1.2, 6.8) uA at V_reset:
+ * one to eight spikes. Nothing keeps a column away from a count boundary,
+ * where the two simulators' timing difference may change its count
+ * (spike_mismatch).
  *
- * Timings are wall-clock seconds of one call each (xbar: the whole
- * xb_read_transient; ngspice: writing, loading and running the deck and
- * reading its vectors); ratio = ngspice_s / xbar_s with xbar's all-node
- * method (IDA + KLU). Also reported: the reduced method (quasi-static
- * network, CVODE; xb_read_transient's default) with ratio_reduced, and the
- * largest spike-time difference between xbar (full) and ngspice.
+ * Times: wall clock of one call each (xbar: xb_read_transient; ngspice:
+ * writing, loading and running the deck, reading its vectors); ratio =
+ * ngspice_s / xbar_s (all-node method); ratio_reduced the same against
+ * the reduced method (quasi-static network, CVODE, the default); max_dt_ps
+ * the largest spike-time difference, xbar (full) against ngspice.
  *
- * Prints one JSON line per size and a final summary line.
- * usage: bench_read [--sizes 16,32] [--seed S]
+ * Outputs: one JSON line per size and a summary line on stdout.
  */
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <time.h>
 
-#include <xbar/xbar.h>
 #include <xbar/spice_read.h>
 
 #include "exp_util.h"
 
-#define PROG "bench_read"
-#define CAP 16
-#define MAXSIZES 8
+#define CAP 16 /* spike times kept per column */
 
-static double now(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
-static void json_num(const char *key, double v, int last)
-{
-  if (isfinite(v))
-    printf("\"%s\": %.6g%s", key, v, last ? "" : ", ");
-  else
-    printf("\"%s\": null%s", key, last ? "" : ", ");
-}
+static const xbx_prog prog = {
+  "bench_read",
+  "transient array read: xbar (IDA + KLU, and reduced) against ngspice",
+  "Per size n, an n x n array read by the differential circuit (one row in "
+  "five at 1 V, 1.2 .. 6.8 uA a column) with xb_read_transient, full and "
+  "reduced, and with ngspice's behavioral deck: times and spike counts.",
+  "stdout one JSON line per size (times, ratios, spike mismatches, the "
+  "largest spike-time difference) and a summary line",
+  "bench_read --sizes 8,16"};
 
 typedef struct result {
   size_t n;
-  double xbar_s, reduced_s, ngspice_s, max_dt;
+  double xbar_s, reduced_s, ngspice_s, max_dt; /* s */
   int mismatch, reduced_mismatch, spikes;
 } result;
 
@@ -68,27 +52,24 @@ static int run_size(xb_spice *sp, size_t n, unsigned long long seed,
 {
   int rc = -1;
   xb_err err;
+  const char *what = "setup";
   xb_read *r = xb_read_create(xb_read_diff, NULL, &err);
   xb_array *a = r ? xb_array_create(n, n, NULL, &err) : NULL;
-  double *g = malloc(n * n * sizeof *g), *v = malloc(n * sizeof *v);
+  /* g, v, spike times of xbar (full) and ngspice; counts full, reduced,
+   * ngspice; the active rows. */
+  double *g = malloc((n * n + n + 2 * n * CAP) * sizeof *g);
+  int *sx = malloc(3 * n * sizeof *sx);
   unsigned char *act = malloc(n);
-  int *sx = malloc(n * sizeof *sx), *sr = malloc(n * sizeof *sr),
-      *sn = malloc(n * sizeof *sn);
-  double *tx = malloc(n * CAP * sizeof *tx), *tn = malloc(n * CAP * sizeof *tn);
-  if (!r || !a) {
-    fprintf(stderr, PROG ": %s\n", err.msg);
+  if (!r || !a || !g || !sx || !act) {
+    fprintf(stderr, "bench_read: %s\n", r && a ? "out of memory" : err.msg);
     goto done;
   }
-  if (!g || !v || !act || !sx || !sr || !sn || !tx || !tn) {
-    fprintf(stderr, PROG ": out of memory\n");
-    goto done;
-  }
+  double *v = g + n * n, *tx = v + n, *tn = tx + n * CAP;
+  int *sr = sx + n, *sn = sr + n;
   const double vr = xb_read_params_of(r)->v_reset, vread = 1.0;
-  size_t nact = 0;
   for (size_t i = 0; i < n; i++) {
     v[i] = vread;
     act[i] = i % 5 == 1;
-    nact += act[i];
   }
   for (size_t j = 0; j < n; j++) {
     double target = 1.2e-6 + 5.6e-6 * xb_rng_uniform(seed, 1, j), s = 0;
@@ -101,38 +82,30 @@ static int run_size(xb_spice *sp, size_t n, unsigned long long seed,
     for (size_t i = 0; i < n; i++)
       g[i * n + j] *= target / s;
   }
-  if (xb_array_set_g(a, g, &err)) {
-    fprintf(stderr, PROG ": %s\n", err.msg);
-    goto done;
-  }
   xb_transient_params tp;
   xb_param_defaults(&xb_transient_param_set, &tp);
-
+  if (xb_array_set_g(a, g, &err))
+    goto done;
   tp.method = 1;
-  double t0 = now();
+  double t0 = xbx_now();
+  what = "xbar full transient";
   if (xb_read_transient(r, a, XB_ROW, v, act, XB_LINE_FLOAT, 0, NULL, &tp,
-                        sx, tx, CAP, NULL, &err)) {
-    fprintf(stderr, PROG ": xbar full transient at %zu x %zu: %s\n", n, n,
-            err.msg);
+                        sx, tx, CAP, NULL, &err))
     goto done;
-  }
-  res->xbar_s = now() - t0;
+  res->xbar_s = xbx_now() - t0;
   tp.method = 0;
-  t0 = now();
+  t0 = xbx_now();
+  what = "xbar reduced transient";
   if (xb_read_transient(r, a, XB_ROW, v, act, XB_LINE_FLOAT, 0, NULL, &tp,
-                        sr, NULL, 0, NULL, &err)) {
-    fprintf(stderr, PROG ": xbar reduced transient at %zu x %zu: %s\n", n, n,
-            err.msg);
+                        sr, NULL, 0, NULL, &err))
     goto done;
-  }
-  res->reduced_s = now() - t0;
-  t0 = now();
+  res->reduced_s = xbx_now() - t0;
+  t0 = xbx_now();
+  what = "ngspice";
   if (xb_spice_read_transient(sp, r, a, XB_ROW, v, act, XB_LINE_FLOAT, 0,
-                              NULL, &tp, sn, tn, CAP, &err)) {
-    fprintf(stderr, PROG ": ngspice at %zu x %zu: %s\n", n, n, err.msg);
+                              NULL, &tp, sn, tn, CAP, &err))
     goto done;
-  }
-  res->ngspice_s = now() - t0;
+  res->ngspice_s = xbx_now() - t0;
 
   res->n = n;
   res->mismatch = res->reduced_mismatch = res->spikes = 0;
@@ -142,102 +115,63 @@ static int run_size(xb_spice *sp, size_t n, unsigned long long seed,
     res->reduced_mismatch += sr[j] != sx[j];
     res->spikes += sx[j];
     int m = sx[j] < sn[j] ? sx[j] : sn[j];
-    for (int k = 0; k < m && k < CAP; k++) {
-      double d = fabs(tx[j * CAP + k] - tn[j * CAP + k]);
-      if (d > res->max_dt)
-        res->max_dt = d;
-    }
+    for (int k = 0; k < m && k < CAP; k++)
+      res->max_dt = fmax(res->max_dt, fabs(tx[j * CAP + k] - tn[j * CAP + k]));
   }
   rc = 0;
 done:
+  if (rc && r && a && g && sx && act)
+    fprintf(stderr, "bench_read: %s at %zu x %zu: %s\n", what, n, n,
+            err.msg);
   xb_read_free(r);
   xb_array_free(a);
   free(g);
-  free(v);
-  free(act);
   free(sx);
-  free(sr);
-  free(sn);
-  free(tx);
-  free(tn);
+  free(act);
   return rc;
 }
 
 int main(int argc, char **argv)
 {
-  size_t sizes[MAXSIZES] = {16, 32};
-  int nsizes = 2;
+  xbx_ints sizes = {2, {16, 32}};
   unsigned long long seed = 1;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      printf("usage: " PROG " [--sizes 16,32] [--seed S]\n");
-      return 0;
-    }
-    if (!strcmp(a, "--sizes") && v) {
-      nsizes = 0;
-      char buf[256];
-      snprintf(buf, sizeof buf, "%s", v);
-      for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
-        int s;
-        if (nsizes == MAXSIZES || !xbx_parse_int(tok, 1, 256, &s)) {
-          fprintf(stderr, PROG ": bad --sizes '%s' (up to %d sizes in "
-                          "1..256)\n", v, MAXSIZES);
-          return 2;
-        }
-        sizes[nsizes++] = (size_t)s;
-      }
-      if (!nsizes) {
-        fprintf(stderr, PROG ": empty --sizes\n");
-        return 2;
-      }
-    } else if (!strcmp(a, "--seed") && v && xbx_parse_u64(v, &seed)) {
-    } else {
-      fprintf(stderr, PROG ": bad or unknown argument: %s\n", a);
-      return 2;
-    }
-    i++;
-  }
+  xbx_opt opts[] = {
+    XBX_INTS("sizes", &sizes, "", 1, 256, "array sizes n (n x n)"),
+    XBX_U64("seed", &seed, "seed of the conductances"),
+    XBX_END};
+  int rc = xbx_parse(&prog, opts, argc, argv);
+  if (rc != XBX_RUN)
+    return rc;
   xb_err err;
   xb_spice *sp = xb_spice_create(&err);
   if (!sp) {
-    fprintf(stderr, PROG ": %s\n", err.msg);
+    fprintf(stderr, "bench_read: %s\n", err.msg);
     return 1;
   }
-  int worst = 0, total = 0, failed = 0;
+  int worst = 0, total = 0;
   double min_ratio = INFINITY, max_dt = 0;
-  for (int k = 0; k < nsizes; k++) {
+  for (int k = 0; k < sizes.n; k++) {
     result r;
-    if (run_size(sp, sizes[k], seed, &r)) {
-      failed = 1;
-      break;
+    if (run_size(sp, (size_t)sizes.v[k], seed, &r)) {
+      xb_spice_free(sp);
+      return 1;
     }
-    printf("{\"n\": %zu, ", r.n);
-    json_num("xbar_s", r.xbar_s, 0);
-    json_num("ngspice_s", r.ngspice_s, 0);
-    json_num("ratio", r.ngspice_s / r.xbar_s, 0);
-    printf("\"spike_mismatch\": %d, \"spikes\": %d, ", r.mismatch, r.spikes);
-    json_num("max_dt_ps", r.max_dt * 1e12, 0);
-    json_num("xbar_reduced_s", r.reduced_s, 0);
-    json_num("ratio_reduced", r.ngspice_s / r.reduced_s, 0);
-    printf("\"reduced_mismatch\": %d}\n", r.reduced_mismatch);
+    xbx_json_print(1, "n=%zu xbar_s=%.6g ngspice_s=%.6g ratio=%.6g "
+                   "spike_mismatch=%d spikes=%d max_dt_ps=%.6g "
+                   "xbar_reduced_s=%.6g ratio_reduced=%.6g "
+                   "reduced_mismatch=%d",
+                   r.n, r.xbar_s, r.ngspice_s, r.ngspice_s / r.xbar_s,
+                   r.mismatch, r.spikes, r.max_dt * 1e12, r.reduced_s,
+                   r.ngspice_s / r.reduced_s, r.reduced_mismatch);
     fflush(stdout);
-    if (r.mismatch > worst)
-      worst = r.mismatch;
+    worst = r.mismatch > worst ? r.mismatch : worst;
     total += r.mismatch;
-    if (r.ngspice_s / r.xbar_s < min_ratio)
-      min_ratio = r.ngspice_s / r.xbar_s;
-    if (r.max_dt > max_dt)
-      max_dt = r.max_dt;
+    min_ratio = fmin(min_ratio, r.ngspice_s / r.xbar_s);
+    max_dt = fmax(max_dt, r.max_dt);
   }
   xb_spice_free(sp);
-  if (failed)
-    return 1;
-  printf("{\"summary\": \"" PROG "\", \"sizes\": %d, ", nsizes);
-  printf("\"spike_mismatch_total\": %d, \"spike_mismatch_max\": %d, ", total,
-         worst);
-  json_num("min_ratio", min_ratio, 0);
-  json_num("max_dt_ps", max_dt * 1e12, 1);
-  printf("}\n");
-  return 0;
+  return xbx_json_print(1, "summary=%s sizes=%d spike_mismatch_total=%d "
+                        "spike_mismatch_max=%d min_ratio=%.6g max_dt_ps=%.6g",
+                        prog.name, sizes.n, total, worst, min_ratio,
+                        max_dt * 1e12) ? 1 : 0;
 }

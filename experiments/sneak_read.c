@@ -1,87 +1,74 @@
 /*
  * sneak_read: sneak paths in a sparse parallel read (D.Z) of a 100 x 100
- * array, with the inactive rows floating or held at a fixed bias. Reproduces
- * the comparison of seed 000 section 2.4.4 (Fig. 2.19): "the floating node
- * approach resulted in linear read current quantization (Fig. 2.18(a)),
- * while the fixed bias approach increased the charge accumulation time by up
- * to 25%".
+ * array, the inactive rows floating or held at a fixed bias (seed 000
+ * section 2.4.4, Fig. 2.19: "the floating node approach resulted in linear
+ * read current quantization, while the fixed bias approach increased the
+ * charge accumulation time by up to 25%").
  *
- * Setup (seed 000 sections 2.3.2, 2.4.2, 2.4.4). Cells have random PCMO
- * conductances g_ij, uniform in [Gmin, Gmax] of the device preset, drawn
- * from xb_rng_uniform(seed, stream 1, cell i*M+j). A fraction (default 20%,
- * the seed's "~20%") of the rows, drawn from stream 2, is active and driven
- * at V_read. Every column is a read node: its current integrates on the
- * column capacitance C from the reset voltage V0 = 500 mV to the threshold
- * V1 = 530 mV, where the integrate-and-fire circuit spikes and resets. The
- * inactive rows either
- *   float   (row driver tri-stated, XB_LINE_FLOAT): in DC each such row
- *           settles to the g-weighted mean of the column voltages, i.e. it
- *           follows the columns up and carries almost no current;
- *   fixed   (XB_LINE_DRIVE at V_bias = 500 mV): as the column rises above
- *           500 mV, every inactive cell of the column draws current
- *           g_ij (V_c - V_bias) out of it, against the signal.
- * The integration is taken as quasi-static: all columns sit at the same
- * voltage V_c and the network is solved in DC (exact nodal analysis with
- * the wire resistance Rw per segment, xb_array_read) at each V_c.
+ * Setup (xbx_dz): conductances g_ij uniform in the preset's [Gmin, Gmax];
+ * a fraction (default the seed's ~20%) of the rows active at V_read; every
+ * column integrates its current on C from V0 = 500 mV to V1 = 530 mV. The
+ * inactive rows float (XB_LINE_FLOAT: each settles to the g-weighted mean
+ * of the column voltages and carries almost no current) or are held at
+ * V_bias = 500 mV (XB_LINE_DRIVE: as the column rises, every inactive cell
+ * draws g_ij (V_c - V_bias) out of it, against the signal). The
+ * integration is quasi-static: all columns at one voltage V_c, the network
+ * solved in DC with the wire resistance Rw per segment (xb_array_read).
  *
- * Figures computed per column j, with G_a = sum over active rows of g_ij
- * and G_i = sum over inactive rows:
- *   ideal current   I_id(V_c) = G_a (V_read - V_c)       (no wires, no sneak)
- *   current error   (I_mode(V_c) - I_id(V_c)) / I_id(V_c) at V_c = V0 (the
- *                   error a read at the reset voltage sees) and at V1;
- *   charge time     t = C * integral_{V0}^{V1} dV / I(V), by 7-point
- *                   Gauss-Legendre over V_c, one array solve per node;
- *                   ideal: t_id = (C / G_a) ln((V_read - V0)/(V_read - V1));
- *                   fixed bias without wires, the check of the solve:
- *                   I = G_a (V_read - V) - G_i (V - V_bias), so
- *                   t = C / (G_a + G_i) ln(I(V0) / I(V1));
- *   stretch         t_mode / t_id - 1, and t_fixed / t_float - 1.
- * The stretch of the fixed-bias mode depends on the column only through
- * rho = G_i / G_a (about (1 - f)/f for an active fraction f), which the PNG
- * shows against that closed form. t scales with C; the stretch does not.
- * A column whose current reaches zero before V1 never fires: t = inf.
- *
- * Cells are ohmic (I = g V): the preset's read I-V is ohmic; a device with
- * a sinh I-V would be read with its conductances only (a note is printed).
+ * Per column j, G_a and G_i the sums of g_ij over active and inactive rows:
+ *   ideal current  I_id(V_c) = G_a (V_read - V_c)   (no wires, no sneak);
+ *   current error  (I_mode - I_id) / I_id at V_c = V0 and at V1;
+ *   charge time    t = C int_{V0}^{V1} dV / I(V), 7-point Gauss-Legendre
+ *                  over V_c, one solve per node; ideal t_id = (C / G_a)
+ *                  ln((V_read - V0) / (V_read - V1)); the check, fixed bias
+ *                  without wires: t = C / (G_a + G_i) ln(I(V0) / I(V1));
+ *   stretch        t_mode / t_id - 1, and t_fixed / t_float - 1.
+ * The fixed-bias stretch depends on the column only through rho = G_i / G_a
+ * (~ (1 - f) / f), which the PNG shows against that closed form. A column
+ * whose current reaches zero before V1 never fires: t = inf. Cells are
+ * ohmic; a preset with a sinh I-V is read by its conductances (a note).
  *
  * Expected (defaults): with fixed bias the charge time stretches by 11-20%
- * (mean 15%; rho ~ 4 at 20% active rows; seed: up to 25%); floating rows
- * stay within 1e-4 of the ideal column, the wire IR drop. 18 DC solves,
- * well under a second.
+ * (mean 15%, rho ~ 4); floating rows stay within 1e-4 of the ideal column
+ * (the wire IR drop). 18 DC solves, well under a second.
  *
- * Output: <out>/sneak_read.csv (one line per column) and
- * <out>/sneak_read.png (plots/sneak_read.gp), written under temporary names
- * and renamed when complete; a summary and a final one-line JSON on stdout.
+ * Outputs: sneak_read.csv (one line per column), sneak_read.png
+ * (plots/sneak_read.gp); a summary and a JSON line on stdout.
  */
-#include <errno.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-
-#include <xbar/xbar.h>
 
 #include "exp_util.h"
 
-#define PROG "sneak_read"
-#define STREAM_G 1   /* rng stream of the cell conductances */
-#define STREAM_SEL 2 /* rng stream of the active-row draw */
 #define NGL 7        /* Gauss-Legendre nodes over the column voltage */
 
+static const xbx_prog prog = {
+  "sneak_read",
+  "sneak paths in a sparse parallel read (D.Z), inactive rows floating or "
+  "at a fixed bias",
+  "A fraction of the rows of an array of random conductances is driven at "
+  "V_read, every column integrates on C from V_reset to V_th, the inactive "
+  "rows float or sit at V_bias. DC solves at 7 Gauss-Legendre nodes over "
+  "the column voltage give each mode's current error and charge time "
+  "against the ideal column (seed 000 Fig. 2.19: fixed bias up to 25% "
+  "slower).",
+  "sneak_read.csv one line per column: currents, errors, charge times\n"
+  "sneak_read.png plots/sneak_read.gp\n"
+  "stdout a summary and a final JSON line",
+  "sneak_read --rows 40 --cols 40 --out /tmp/sneak"};
+
 /* 7-point Gauss-Legendre on [-1, 1]. */
-static const double gl_x[NGL] = {-0.9491079123427585, -0.7415311855993945,
-                                 -0.4058451513773972, 0.0,
-                                 0.4058451513773972,  0.7415311855993945,
-                                 0.9491079123427585};
-static const double gl_w[NGL] = {0.1294849661688697, 0.2797053914892766,
-                                 0.3818300505051189, 0.4179591836734694,
-                                 0.3818300505051189, 0.2797053914892766,
-                                 0.1294849661688697};
+static const double gl_x[NGL] = {
+    -0.9491079123427585, -0.7415311855993945, -0.4058451513773972, 0.0,
+    0.4058451513773972,  0.7415311855993945,  0.9491079123427585};
+static const double gl_w[NGL] = {
+    0.1294849661688697, 0.2797053914892766, 0.3818300505051189,
+    0.4179591836734694, 0.3818300505051189, 0.2797053914892766,
+    0.1294849661688697};
 
 typedef struct options {
-  const char *model, *out, *gp;
+  const char *model, *out;
   int rows, cols;
   double active;          /* fraction of rows driven */
   double vread, vbias;    /* V */
@@ -91,134 +78,27 @@ typedef struct options {
   unsigned long long seed;
 } options;
 
-static void usage(FILE *f)
-{
-  fprintf(f,
-    "usage: " PROG " [options]\n"
-    "  --model FILE  device preset (default models/pcmo_park2013.ini)\n"
-    "  --out DIR     output folder (default plots)\n"
-    "  --rows N      array rows (default 100)\n"
-    "  --cols N      array columns (default 100)\n"
-    "  --active F    fraction of rows driven, 0 < F <= 1 (default 0.2)\n"
-    "  --vread V     read voltage of the active rows (default 1.0)\n"
-    "  --vbias V     fixed bias of the inactive rows (default 0.5)\n"
-    "  --vreset V    column reset voltage (default 0.5)\n"
-    "  --vth V       column threshold voltage (default 0.53)\n"
-    "  --cap F       column integration capacitance (default 100e-15)\n"
-    "  --rw OHM      wire resistance per segment (default: array default,\n"
-    "                0.634, seed 000 section 2.4.4)\n"
-    "  --seed S      random seed of conductances and active rows (default 1)\n"
-    "  -h, --help    this text\n");
-}
-
-static int parse(int argc, char **argv, options *o)
-{
-  o->model = XB_SOURCE_DIR "/models/pcmo_park2013.ini";
-  o->out = XB_SOURCE_DIR "/plots";
-  o->gp = XB_SOURCE_DIR "/plots/sneak_read.gp";
-  o->rows = o->cols = 100;
-  o->active = 0.2;
-  o->vread = 1.0;
-  o->vbias = 0.5;
-  o->v0 = 0.5;
-  o->v1 = 0.53;
-  o->cap = 100e-15;
-  o->rw = -1;
-  o->seed = 1;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      usage(stdout);
-      exit(0);
-    }
-    if (strncmp(a, "--", 2) || !strcmp(a, "--")) {
-      fprintf(stderr, PROG ": unexpected argument: %s\n", a);
-      usage(stderr);
-      return -1;
-    }
-    if (!v) {
-      fprintf(stderr, PROG ": %s needs a value\n", a);
-      return -1;
-    }
-    i++;
-    int ok;
-    const char *want = "";
-    if (!strcmp(a, "--model")) {
-      o->model = v;
-      ok = 1;
-    } else if (!strcmp(a, "--out")) {
-      o->out = v;
-      ok = 1;
-    } else if (!strcmp(a, "--rows"))
-      ok = xbx_parse_int(v, 1, 4096, &o->rows), want = "an integer in [1, 4096]";
-    else if (!strcmp(a, "--cols"))
-      ok = xbx_parse_int(v, 1, 4096, &o->cols), want = "an integer in [1, 4096]";
-    else if (!strcmp(a, "--active"))
-      ok = xbx_parse_double(v, 1e-9, 1.0, &o->active), want = "a fraction in (0, 1]";
-    else if (!strcmp(a, "--vread"))
-      ok = xbx_parse_double(v, -100, 100, &o->vread), want = "volts in [-100, 100]";
-    else if (!strcmp(a, "--vbias"))
-      ok = xbx_parse_double(v, -100, 100, &o->vbias), want = "volts in [-100, 100]";
-    else if (!strcmp(a, "--vreset"))
-      ok = xbx_parse_double(v, -100, 100, &o->v0), want = "volts in [-100, 100]";
-    else if (!strcmp(a, "--vth"))
-      ok = xbx_parse_double(v, -100, 100, &o->v1), want = "volts in [-100, 100]";
-    else if (!strcmp(a, "--cap"))
-      ok = xbx_parse_double(v, 1e-18, 1e-6, &o->cap), want = "farads in [1e-18, 1e-6]";
-    else if (!strcmp(a, "--rw"))
-      ok = xbx_parse_double(v, 1e-6, 1e9, &o->rw), want = "ohms in [1e-6, 1e9]";
-    else if (!strcmp(a, "--seed"))
-      ok = xbx_parse_u64(v, &o->seed), want = "an unsigned 64-bit integer";
-    else {
-      fprintf(stderr, PROG ": unknown option %s\n", a);
-      usage(stderr);
-      return -1;
-    }
-    if (!ok) {
-      fprintf(stderr, PROG ": bad value for %s: '%s' (want %s)\n", a, v,
-              want);
-      return -1;
-    }
-  }
-  if (!(o->v1 > o->v0)) {
-    fprintf(stderr, PROG ": --vth (%g V) must be above --vreset (%g V)\n",
-            o->v1, o->v0);
-    return -1;
-  }
-  if (!(o->vread > o->v1)) {
-    fprintf(stderr,
-            PROG ": --vread (%g V) must be above the threshold --vth (%g V),"
-                 " or the columns never charge up to it\n",
-            o->vread, o->v1);
-    return -1;
-  }
-  return 0;
-}
-
 /* Column currents of one read mode at the reset voltage, at the threshold
  * and at the Gauss-Legendre nodes; i_node[k * m + j]. */
 typedef struct mode_result {
   double *i_v0, *i_v1, *i_node, *t;
 } mode_result;
 
-static int solve_mode(xb_array *a, const options *o, const double *vin,
-                      const unsigned char *act, int unselected,
+static int solve_mode(xbx_dz *d, const options *o, int unselected,
                       mode_result *r, double *seconds)
 {
-  size_t m = xb_array_cols(a);
+  size_t m = d->m;
   xb_err err;
   double h = 0.5 * (o->v1 - o->v0), mid = 0.5 * (o->v1 + o->v0);
   clock_t c0 = clock();
-  int rc = xb_array_read(a, XB_ROW, vin, act, unselected, o->vbias, o->v0,
-                         r->i_v0, &err);
+  int rc = xbx_dz_read(d, unselected, o->vbias, o->v0, r->i_v0, &err);
   if (!rc)
-    rc = xb_array_read(a, XB_ROW, vin, act, unselected, o->vbias, o->v1,
-                       r->i_v1, &err);
+    rc = xbx_dz_read(d, unselected, o->vbias, o->v1, r->i_v1, &err);
   for (int k = 0; k < NGL && !rc; k++)
-    rc = xb_array_read(a, XB_ROW, vin, act, unselected, o->vbias,
-                       mid + h * gl_x[k], r->i_node + (size_t)k * m, &err);
+    rc = xbx_dz_read(d, unselected, o->vbias, mid + h * gl_x[k],
+                     r->i_node + (size_t)k * m, &err);
   if (rc) {
-    fprintf(stderr, PROG ": read (%s inactive rows) failed: %s\n",
+    fprintf(stderr, "sneak_read: read (%s inactive rows) failed: %s\n",
             unselected == XB_LINE_FLOAT ? "floating" : "fixed", err.msg);
     return -1;
   }
@@ -238,37 +118,20 @@ static int solve_mode(xb_array *a, const options *o, const double *vin,
   return 0;
 }
 
-/* Largest and mean of |x| over n values; non-finite values count as
- * infinite for the maximum and are left out of the mean. */
-static void stats_abs(const double *x, size_t n, double *mx, double *mean)
+/* Largest and mean of x (absval: of |x|) over n values. The mean leaves
+ * out the non-finite values; the maximum counts them (of |x|: as
+ * infinite). */
+static void stats(const double *x, size_t n, int absval, double *mx,
+                  double *mean)
 {
-  double m = 0, s = 0;
+  double m = absval ? 0 : -INFINITY, s = 0;
   size_t k = 0;
   for (size_t j = 0; j < n; j++) {
-    double v = fabs(x[j]);
-    if (!isfinite(v)) {
-      m = INFINITY;
-      continue;
-    }
-    if (v > m)
-      m = v;
-    s += v;
-    k++;
-  }
-  *mx = m;
-  *mean = k ? s / (double)k : NAN;
-}
-
-/* Signed maximum and mean. */
-static void stats(const double *x, size_t n, double *mx, double *mean)
-{
-  double m = -INFINITY, s = 0;
-  size_t k = 0;
-  for (size_t j = 0; j < n; j++) {
-    if (x[j] > m)
-      m = x[j];
-    if (isfinite(x[j])) {
-      s += x[j];
+    double v = absval ? fabs(x[j]) : x[j];
+    if (v > m || (absval && isnan(v)))
+      m = isnan(v) ? INFINITY : v;
+    if (isfinite(v)) {
+      s += v;
       k++;
     }
   }
@@ -276,99 +139,81 @@ static void stats(const double *x, size_t n, double *mx, double *mean)
   *mean = k ? s / (double)k : NAN;
 }
 
-static void json_num(const char *key, double v, int last)
-{
-  if (isfinite(v))
-    printf("\"%s\":%.6g%s", key, v, last ? "" : ",");
-  else
-    printf("\"%s\":null%s", key, last ? "" : ",");
-}
-
 int main(int argc, char **argv)
 {
-  options o;
-  if (parse(argc, argv, &o))
-    return 2;
-  size_t n = (size_t)o.rows, m = (size_t)o.cols, nm = n * m;
-  int rc = 1;
-  xb_err err;
-  xb_array *a = NULL;
-  xbx_file *f = NULL;
-  mode_result fl = {0}, fx = {0};
-  double *g = malloc(nm * sizeof *g), *vin = malloc(n * sizeof *vin);
-  unsigned char *act = calloc(n, 1);
-  size_t *perm = malloc(n * sizeof *perm);
-  double *ga = calloc(m, sizeof *ga), *gi = calloc(m, sizeof *gi);
-  double *i_id0 = malloc(m * sizeof *i_id0), *i_id1 = malloc(m * sizeof *i_id1);
-  double *t_id = malloc(m * sizeof *t_id), *t_lin = malloc(m * sizeof *t_lin);
-  double *t_nw = malloc(m * sizeof *t_nw), *t_glid = malloc(m * sizeof *t_glid);
-  double *work = malloc(8 * m * sizeof *work);
-  mode_result *mr[2] = {&fl, &fx};
-  int nomem = 0;
+  options o = {XB_SOURCE_DIR "/models/pcmo_park2013.ini",
+               XB_SOURCE_DIR "/plots", 100, 100, 0.2, 1.0, 0.5, 0.5, 0.53,
+               100e-15, -1, 1};
+  xbx_opt opts[] = {
+    XBX_STR("model", &o.model, "FILE", "device preset: [Gmin, Gmax]"),
+    XBX_STR("out", &o.out, "DIR", "output folder"),
+    XBX_INT("rows", &o.rows, "", 1, 4096, "array rows"),
+    XBX_INT("cols", &o.cols, "", 1, 4096, "array columns"),
+    XBX_DOUBLE("active", &o.active, "", 1e-9, 1, "fraction of rows driven"),
+    XBX_DOUBLE("vread", &o.vread, "V", -100, 100,
+               "read voltage of the active rows, above --vth"),
+    XBX_DOUBLE("vbias", &o.vbias, "V", -100, 100,
+               "fixed bias of the inactive rows"),
+    XBX_DOUBLE("vreset", &o.v0, "V", -100, 100, "column reset voltage"),
+    XBX_DOUBLE("vth", &o.v1, "V", -100, 100,
+               "column threshold voltage, above --vreset"),
+    XBX_DOUBLE("cap", &o.cap, "F", 1e-18, 1e-6,
+               "column integration capacitance"),
+    XBX_DOUBLE("rw", &o.rw, "Ohm", 1e-6, 1e9,
+               "wire resistance per segment (not set: the array default, "
+               "0.634 Ohm, seed 000 section 2.4.4)"),
+    XBX_U64("seed", &o.seed, "seed of the conductances and active rows"),
+    XBX_END};
+  int rc = xbx_parse(&prog, opts, argc, argv);
+  if (rc != XBX_RUN)
+    return rc;
+  if (!(o.v1 > o.v0))
+    return xbx_usage_error(&prog, "--vth (%g V) must be above --vreset "
+                           "(%g V)", o.v1, o.v0);
+  if (!(o.vread > o.v1))
+    return xbx_usage_error(&prog, "--vread (%g V) must be above the "
+                           "threshold --vth (%g V), or the columns never "
+                           "charge up to it", o.vread, o.v1);
+  size_t n = (size_t)o.rows, m = (size_t)o.cols;
+  rc = 1;
+  xbx_dz d = {0};
+  xbx_out *out = NULL;
+  /* Per column: G_active, G_inactive, G_i / G_a, the ideal currents at V0
+   * and V1, the ideal, linear, no-wire and Gauss-Legendre ideal charge
+   * times, 8 figures (below), and the two modes' currents and times. */
+  double *col = calloc((17 + 2 * (3 + NGL)) * m, sizeof *col);
+  if (!col) {
+    fprintf(stderr, "sneak_read: out of memory\n");
+    return 1;
+  }
+  double *ga = col, *gi = col + m, *rho = col + 2 * m, *i_id0 = col + 3 * m,
+         *i_id1 = col + 4 * m, *t_id = col + 5 * m, *t_lin = col + 6 * m,
+         *t_nw = col + 7 * m, *t_glid = col + 8 * m, *work = col + 9 * m;
+  mode_result fl, fx, *mr[2] = {&fl, &fx};
   for (int k = 0; k < 2; k++) {
-    mr[k]->i_v0 = malloc(m * sizeof(double));
-    mr[k]->i_v1 = malloc(m * sizeof(double));
-    mr[k]->i_node = malloc(NGL * m * sizeof(double));
-    mr[k]->t = malloc(m * sizeof(double));
-    nomem |= !mr[k]->i_v0 || !mr[k]->i_v1 || !mr[k]->i_node || !mr[k]->t;
-  }
-  if (nomem || !g || !vin || !act || !perm || !ga || !gi || !i_id0 || !i_id1 ||
-      !t_id || !t_lin || !t_nw || !t_glid || !work) {
-    fprintf(stderr, PROG ": out of memory\n");
-    goto done;
-  }
-
-  xb_device *dev = xb_device_load(o.model, &err);
-  if (!dev) {
-    fprintf(stderr, PROG ": %s\n", err.msg);
-    goto done;
+    double *b = col + (17 + (size_t)k * (3 + NGL)) * m;
+    *mr[k] = (mode_result){b, b + m, b + 2 * m, b + (2 + NGL) * m};
   }
   double gmin, gmax;
-  xb_device_bounds(dev, &gmin, &gmax);
-  const char *devname = strrchr(o.model, '/') ? strrchr(o.model, '/') + 1
-                                              : o.model;
-  int sinh_iv = xb_device_elec(dev)->iv != 0;
-  xb_device_free(dev);
-
-  /* Conductances and the active rows (exactly round(f N), at least one). */
-  for (size_t k = 0; k < nm; k++)
-    g[k] = gmin + (gmax - gmin) * xb_rng_uniform(o.seed, STREAM_G, k);
-  size_t nact = (size_t)floor(o.active * (double)n + 0.5);
-  if (nact < 1)
-    nact = 1;
-  xb_rng sel;
-  xb_rng_init(&sel, o.seed, STREAM_SEL);
-  for (size_t k = 0; k < n; k++)
-    perm[k] = k;
-  for (size_t k = 0; k < nact; k++) { /* partial Fisher-Yates */
-    size_t r = k + (size_t)(xb_rng_next_uniform(&sel) * (double)(n - k));
-    if (r >= n)
-      r = n - 1;
-    size_t t = perm[k];
-    perm[k] = perm[r];
-    perm[r] = t;
-    act[perm[k]] = 1;
-  }
-  for (size_t i = 0; i < n; i++)
-    vin[i] = o.vread;
-
+  xb_elec_params el;
   xb_array_params p;
   xb_param_defaults(&xb_array_param_set, &p);
   if (o.rw > 0)
     p.rw_row = p.rw_col = o.rw;
-  a = xb_array_create(n, m, &p, &err);
-  if (!a || xb_array_set_g(a, g, &err)) {
-    fprintf(stderr, PROG ": %s\n", err.msg);
+  if (xbx_preset_bounds(prog.name, o.model, &gmin, &gmax, &el) ||
+      xbx_dz_create(&d, prog.name, n, m, o.active, o.seed, &p) ||
+      xbx_dz_set(&d, prog.name, gmin, gmax, o.vread, o.seed))
     goto done;
-  }
+  const char *devname = xbx_basename(o.model);
 
   /* Ideal column: no wires, no sneak. */
   double h = 0.5 * (o.v1 - o.v0), mid = 0.5 * (o.v1 + o.v0);
   double lnid = log((o.vread - o.v0) / (o.vread - o.v1));
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j < m; j++)
-      (act[i] ? ga : gi)[j] += g[i * m + j];
+      (d.act[i] ? ga : gi)[j] += d.g[i * m + j];
   for (size_t j = 0; j < m; j++) {
+    rho[j] = gi[j] / ga[j];
     i_id0[j] = ga[j] * (o.vread - o.v0);
     i_id1[j] = ga[j] * (o.vread - o.v1);
     t_id[j] = o.cap / ga[j] * lnid;
@@ -384,16 +229,17 @@ int main(int argc, char **argv)
   }
 
   double secs = 0;
-  if (solve_mode(a, &o, vin, act, XB_LINE_FLOAT, &fl, &secs) ||
-      solve_mode(a, &o, vin, act, XB_LINE_DRIVE, &fx, &secs))
+  if (solve_mode(&d, &o, XB_LINE_FLOAT, &fl, &secs) ||
+      solve_mode(&d, &o, XB_LINE_DRIVE, &fx, &secs))
     goto done;
 
   /* Per-column figures into work: err0 fl/fx, err1 fl/fx, stretch fl/fx,
-   * fixed vs float, check columns. */
+   * fixed vs float, check against the no-wire closed form. */
   double *e0fl = work, *e0fx = work + m, *e1fl = work + 2 * m,
          *e1fx = work + 3 * m, *sfl = work + 4 * m, *sfx = work + 5 * m,
          *sxf = work + 6 * m, *chk = work + 7 * m;
   double quad = 0, wire = 0;
+  size_t nfire = 0;
   for (size_t j = 0; j < m; j++) {
     e0fl[j] = (fl.i_v0[j] - i_id0[j]) / i_id0[j];
     e0fx[j] = (fx.i_v0[j] - i_id0[j]) / i_id0[j];
@@ -405,175 +251,106 @@ int main(int argc, char **argv)
     chk[j] = isfinite(t_nw[j]) ? fx.t[j] / t_nw[j] - 1 : 0;
     quad = fmax(quad, fabs(t_glid[j] / t_id[j] - 1));
     wire = fmax(wire, fabs(chk[j]));
-  }
-  double e0fl_mx, e0fl_mn, e0fx_mx, e0fx_mn, e1fl_mx, e1fl_mn, e1fx_mx,
-      e1fx_mn, sfl_mx, sfl_mn, sfx_mx, sfx_mn, sxf_mx, sxf_mn, sfl_amx,
-      sfl_amn;
-  stats_abs(e0fl, m, &e0fl_mx, &e0fl_mn);
-  stats_abs(e0fx, m, &e0fx_mx, &e0fx_mn);
-  stats_abs(e1fl, m, &e1fl_mx, &e1fl_mn);
-  stats_abs(e1fx, m, &e1fx_mx, &e1fx_mn);
-  stats(sfl, m, &sfl_mx, &sfl_mn);
-  stats_abs(sfl, m, &sfl_amx, &sfl_amn);
-  stats(sfx, m, &sfx_mx, &sfx_mn);
-  stats(sxf, m, &sxf_mx, &sxf_mn);
-  double tid_mn, tid_mx, tfl_mn, tfl_mx, tfx_mn, tfx_mx, ga_mn, ga_mx, rho_mn,
-      rho_mx;
-  stats(t_id, m, &tid_mx, &tid_mn);
-  stats(fl.t, m, &tfl_mx, &tfl_mn);
-  stats(fx.t, m, &tfx_mx, &tfx_mn);
-  stats(ga, m, &ga_mx, &ga_mn);
-  for (size_t j = 0; j < m; j++)
-    chk[j] = gi[j] / ga[j];
-  stats(chk, m, &rho_mx, &rho_mn);
-  size_t nfire = 0;
-  for (size_t j = 0; j < m; j++)
     nfire += !isfinite(fx.t[j]);
+  }
+  /* Maximum and mean of each: the errors of |x|, the rest signed. */
+  enum { E0FL, E0FX, E1FL, E1FX, SFL, SFX, SXF, TID, TFL, TFX, GA, RHO, NST };
+  const double *st_of[NST] = {e0fl, e0fx, e1fl, e1fx, sfl,  sfx,
+                              sxf,  t_id, fl.t, fx.t, ga,   rho};
+  double mx[NST], mn[NST];
+  for (int q = 0; q < NST; q++)
+    stats(st_of[q], m, q <= E1FX, &mx[q], &mn[q]);
 
-  /* Summary. */
-  const xb_array_params *ap = xb_array_params_of(a);
-  printf("sneak_read: D.Z read of a %zu x %zu array, seed 000 sec. 2.4.4\n",
-         n, m);
-  printf("  device      %s, g uniform in [%.4g, %.4g] S (seed %llu)%s\n",
-         devname, gmin, gmax, o.seed,
-         sinh_iv ? "\n  note        the preset's sinh I-V is not used: "
-                   "cells are read as ohmic conductances"
-                 : "");
-  printf("  wires       Rw %.4g / %.4g Ohm per row / column segment, "
-         "r_drive %.3g Ohm, r_sense %.3g Ohm\n",
-         ap->rw_row, ap->rw_col, ap->r_drive, ap->r_sense);
-  printf("  drive       %zu of %zu rows active at %.4g V; inactive rows "
-         "floating or fixed at %.4g V\n",
-         nact, n, o.vread, o.vbias);
-  printf("  columns     integrate %.4g -> %.4g V on %.4g F; G_active %.3g .. "
-         "%.3g S, G_inactive/G_active %.3g .. %.3g\n",
-         o.v0, o.v1, o.cap, ga_mn, ga_mx, rho_mn, rho_mx);
-  printf("  solves      %d DC solves per mode, %.3f s in all\n", NGL + 2,
-         secs);
-  printf("  checks      GL-%d vs closed-form ideal charge time: %.1e; fixed "
+  const xb_array_params *ap = xb_array_params_of(d.a);
+  printf("sneak_read: D.Z read of a %zu x %zu array, seed 000 sec. 2.4.4\n"
+         "  device      %s, g uniform in [%.4g, %.4g] S (seed %llu)%s\n"
+         "  wires       Rw %.4g / %.4g Ohm per row / column segment, "
+         "r_drive %.3g Ohm, r_sense %.3g Ohm\n"
+         "  drive       %zu of %zu rows active at %.4g V; inactive rows "
+         "floating or fixed at %.4g V\n"
+         "  columns     integrate %.4g -> %.4g V on %.4g F; G_active %.3g .. "
+         "%.3g S, G_inactive/G_active %.3g .. %.3g\n"
+         "  solves      %d DC solves per mode, %.3f s in all\n"
+         "  checks      GL-%d vs closed-form ideal charge time: %.1e; fixed "
          "bias solve vs no-wire closed form: max %.2e (the wire effect)\n",
-         NGL, quad, wire);
+         n, m, devname, gmin, gmax, o.seed,
+         el.iv ? "\n  note        the preset's sinh I-V is not used: "
+                 "cells are read as ohmic conductances" : "",
+         ap->rw_row, ap->rw_col, ap->r_drive, ap->r_sense, d.nact, n,
+         o.vread, o.vbias, o.v0, o.v1, o.cap, mn[GA], mx[GA], mn[RHO],
+         mx[RHO], NGL + 2, secs, NGL, quad, wire);
   printf("\n  %-35s %12s %12s %12s\n", "", "ideal", "floating", "fixed bias");
-  printf("  %-35s %12s %12.3e %12.3e\n", "|I - I_ideal| / I_ideal at V0, max",
-         "-", e0fl_mx, e0fx_mx);
-  printf("  %-35s %12s %12.3e %12.3e\n", "|I - I_ideal| / I_ideal at V0, mean",
-         "-", e0fl_mn, e0fx_mn);
-  printf("  %-35s %12s %12.3e %12.3e\n", "|I - I_ideal| / I_ideal at V1, max",
-         "-", e1fl_mx, e1fx_mx);
-  printf("  %-35s %12s %12.3e %12.3e\n", "|I - I_ideal| / I_ideal at V1, mean",
-         "-", e1fl_mn, e1fx_mn);
+  for (int q = 0; q < 4; q++) /* the current errors, max then mean */
+    printf("  |I - I_ideal| / I_ideal at V%d, %-4s %12s %12.3e %12.3e\n",
+           q / 2, q % 2 ? "mean" : "max", "-",
+           (q % 2 ? mn : mx)[q / 2 ? E1FL : E0FL],
+           (q % 2 ? mn : mx)[q / 2 ? E1FX : E0FX]);
   printf("  %-35s %12.4g %12.4g %12.4g\n", "charge time V0 -> V1, mean (ns)",
-         tid_mn * 1e9, tfl_mn * 1e9, tfx_mn * 1e9);
-  printf("  %-35s %12s %+11.3f%% %+11.3f%%\n", "stretch t / t_ideal - 1, max",
-         "-", 100 * sfl_mx, 100 * sfx_mx);
-  printf("  %-35s %12s %+11.3f%% %+11.3f%%\n", "stretch t / t_ideal - 1, mean",
-         "-", 100 * sfl_mn, 100 * sfx_mn);
+         mn[TID] * 1e9, mn[TFL] * 1e9, mn[TFX] * 1e9);
+  for (int q = 0; q < 2; q++)
+    printf("  stretch t / t_ideal - 1, %-10s %12s %+11.3f%% %+11.3f%%\n",
+           q ? "mean" : "max", "-", 100 * (q ? mn : mx)[SFL],
+           100 * (q ? mn : mx)[SFX]);
   printf("  fixed bias vs floating: charge time +%.2f %% max, +%.2f %% mean "
-         "(seed: up to +25 %%)\n", 100 * sxf_mx, 100 * sxf_mn);
-  printf("  even the ideal column charges %.2f %% slower than the constant-"
-         "current C (V1 - V0) / I(V0),\n  as its cells' voltage falls from "
-         "%.3g to %.3g V during the integration\n",
-         100 * (t_id[0] / t_lin[0] - 1), o.vread - o.v0, o.vread - o.v1);
+         "(seed: up to +25 %%)\n  even the ideal column charges %.2f %% "
+         "slower than the constant-current C (V1 - V0) / I(V0),\n  as its "
+         "cells' voltage falls from %.3g to %.3g V during the integration\n",
+         100 * mx[SXF], 100 * mn[SXF], 100 * (t_id[0] / t_lin[0] - 1),
+         o.vread - o.v0, o.vread - o.v1);
   if (nfire)
     printf("  %zu of %zu columns never reach the threshold with fixed bias "
            "(t = inf; the means above are over the others)\n", nfire, m);
 
-  /* CSV. */
-  if (mkdir(o.out, 0777) && errno != EEXIST) {
-    fprintf(stderr, PROG ": cannot create %s: %s\n", o.out, strerror(errno));
-    goto done;
-  }
-  char csv[1024], png[1024];
-  if (snprintf(csv, sizeof csv, "%s/sneak_read.csv", o.out) >= (int)sizeof csv ||
-      snprintf(png, sizeof png, "%s/sneak_read.png", o.out) >= (int)sizeof png) {
-    fprintf(stderr, PROG ": output path too long\n");
-    goto done;
-  }
-  f = xbx_file_open(csv);
+  out = xbx_out_create(prog.name, o.out);
+  FILE *f = xbx_out_open(
+      out, "sneak_read.csv",
+      "# sneak_read: %zu x %zu, %s, %zu active rows at %g V, inactive "
+      "floating or at %g V, columns %g -> %g V on %g F, Rw %g Ohm, seed %llu\n"
+      "# currents A, conductances S, times s; err = (I - I_ideal) / I_ideal; "
+      "stretch = t / t_ideal - 1\n"
+      "col,g_active,g_inactive,rho,i_ideal_v0,i_float_v0,i_fixed_v0,"
+      "err_float_v0,err_fixed_v0,i_ideal_v1,i_float_v1,i_fixed_v1,"
+      "err_float_v1,err_fixed_v1,t_ideal,t_linear,t_float,t_fixed,"
+      "t_fixed_nowire,stretch_float,stretch_fixed,stretch_fixed_vs_float\n",
+      n, m, devname, d.nact, o.vread, o.vbias, o.v0, o.v1, o.cap, ap->rw_row,
+      o.seed);
   if (!f)
     goto done;
-  fprintf(f->fp,
-          "# sneak_read: %zu x %zu, %s, %zu active rows at %g V, inactive "
-          "floating or at %g V, columns %g -> %g V on %g F, Rw %g Ohm, "
-          "seed %llu\n"
-          "# currents A, conductances S, times s; err = (I - I_ideal) / "
-          "I_ideal; stretch = t / t_ideal - 1\n",
-          n, m, devname, nact, o.vread, o.vbias, o.v0, o.v1, o.cap,
-          ap->rw_row, o.seed);
-  fprintf(f->fp,
-          "col,g_active,g_inactive,rho,i_ideal_v0,i_float_v0,i_fixed_v0,"
-          "err_float_v0,err_fixed_v0,i_ideal_v1,i_float_v1,i_fixed_v1,"
-          "err_float_v1,err_fixed_v1,t_ideal,t_linear,t_float,t_fixed,"
-          "t_fixed_nowire,stretch_float,stretch_fixed,stretch_fixed_vs_float\n");
   for (size_t j = 0; j < m; j++)
-    fprintf(f->fp,
+    fprintf(f,
             "%zu,%.9e,%.9e,%.6f,%.9e,%.9e,%.9e,%.6e,%.6e,%.9e,%.9e,%.9e,"
             "%.6e,%.6e,%.9e,%.9e,%.9e,%.9e,%.9e,%.6e,%.6e,%.6e\n",
-            j, ga[j], gi[j], gi[j] / ga[j], i_id0[j], fl.i_v0[j], fx.i_v0[j],
+            j, ga[j], gi[j], rho[j], i_id0[j], fl.i_v0[j], fx.i_v0[j],
             e0fl[j], e0fx[j], i_id1[j], fl.i_v1[j], fx.i_v1[j], e1fl[j],
             e1fx[j], t_id[j], t_lin[j], fl.t[j], fx.t[j], t_nw[j], sfl[j],
             sfx[j], sxf[j]);
-  int fail = xbx_file_commit(f);
-  f = NULL;
-  if (fail)
-    goto done;
-
-  char vars[2048];
-  snprintf(vars, sizeof vars,
-           "csv='%s'; vread=%.17g; vbias=%.17g; v0=%.17g; v1=%.17g; nfinite=%zu; "
-           "plottitle='Sneak paths in a D.Z read: %zu x %zu %s, %zu active rows "
-           "at %g V, Rw %g Ohm'",
-           csv, o.vread, o.vbias, o.v0, o.v1, m - nfire, n, m, devname, nact, o.vread,
-           ap->rw_row);
-  if (xbx_gnuplot(o.gp, vars, png))
-    goto done;
-  printf("\nwrote %s\nwrote %s\n", csv, png);
-
-  printf("{\"experiment\":\"sneak_read\",\"rows\":%zu,\"cols\":%zu,"
-         "\"active_rows\":%zu,\"seed\":%llu,",
-         n, m, nact, o.seed);
-  json_num("vread", o.vread, 0);
-  json_num("rw", ap->rw_row, 0);
-  json_num("cap", o.cap, 0);
-  json_num("max_stretch_fixed", sfx_mx, 0);
-  json_num("mean_stretch_fixed", sfx_mn, 0);
-  json_num("max_stretch_float", sfl_mx, 0);
-  json_num("mean_stretch_float", sfl_mn, 0);
-  json_num("max_stretch_fixed_vs_float", sxf_mx, 0);
-  json_num("mean_stretch_fixed_vs_float", sxf_mn, 0);
-  json_num("max_err_fixed", e0fx_mx, 0);
-  json_num("mean_err_fixed", e0fx_mn, 0);
-  json_num("max_err_float", e0fl_mx, 0);
-  json_num("mean_err_float", e0fl_mn, 0);
-  json_num("max_err_fixed_at_threshold", e1fx_mx, 0);
-  json_num("max_err_float_at_threshold", e1fl_mx, 0);
-  json_num("mean_t_ideal", tid_mn, 0);
-  json_num("mean_t_float", tfl_mn, 0);
-  json_num("mean_t_fixed", tfx_mn, 0);
-  printf("\"never_fire_fixed\":%zu}\n", nfire);
-  rc = 0;
+  xbx_out_plot(out, "sneak_read",
+               "vread=%.17g; vbias=%.17g; v0=%.17g; v1=%.17g; nfinite=%zu; "
+               "plottitle='Sneak paths in a D.Z read: %zu x %zu %s, %zu "
+               "active rows at %g V, Rw %g Ohm'",
+               o.vread, o.vbias, o.v0, o.v1, m - nfire, n, m, devname, d.nact,
+               o.vread, ap->rw_row);
+  rc = xbx_out_end(out, 0,
+                   "experiment=%s rows=%zu cols=%zu active_rows=%zu "
+                   "seed=%llu vread=%.6g rw=%.6g cap=%.6g "
+                   "max_stretch_fixed=%.6g mean_stretch_fixed=%.6g "
+                   "max_stretch_float=%.6g mean_stretch_float=%.6g "
+                   "max_stretch_fixed_vs_float=%.6g "
+                   "mean_stretch_fixed_vs_float=%.6g max_err_fixed=%.6g "
+                   "mean_err_fixed=%.6g max_err_float=%.6g "
+                   "mean_err_float=%.6g max_err_fixed_at_threshold=%.6g "
+                   "max_err_float_at_threshold=%.6g mean_t_ideal=%.6g "
+                   "mean_t_float=%.6g mean_t_fixed=%.6g "
+                   "never_fire_fixed=%zu",
+                   prog.name, n, m, d.nact, o.seed, o.vread, ap->rw_row,
+                   o.cap, mx[SFX], mn[SFX], mx[SFL], mn[SFL], mx[SXF],
+                   mn[SXF], mx[E0FX], mn[E0FX], mx[E0FL], mn[E0FL],
+                   mx[E1FX], mx[E1FL], mn[TID], mn[TFL], mn[TFX], nfire);
+  out = NULL;
 
 done:
-  xbx_file_abort(f);
-  xb_array_free(a);
-  for (int k = 0; k < 2; k++) {
-    free(mr[k]->i_v0);
-    free(mr[k]->i_v1);
-    free(mr[k]->i_node);
-    free(mr[k]->t);
-  }
-  free(g);
-  free(vin);
-  free(act);
-  free(perm);
-  free(ga);
-  free(gi);
-  free(i_id0);
-  free(i_id1);
-  free(t_id);
-  free(t_lin);
-  free(t_nw);
-  free(t_glid);
-  free(work);
+  free(col);
+  xbx_out_free(out);
+  xbx_dz_free(&d);
   return rc;
 }

@@ -6,84 +6,41 @@
  * both Z and r are small").
  *
  * One parallel write (xb_write_parallel) of a 31 x 17 array holds every
- * pair at once: row i carries r = i - 15 (-15..15), column j carries
- * Z = j (0..16). The device is an ideal linear one (PARCA's 1 V, 1 ns
- * pulse, 1000 levels so nothing saturates from the middle state) and the
- * wires and drivers are 1 uOhm, so the change of every cell is exactly its
- * programming time (the overlap of its row's r pulses with its column's Z
- * windows) times the device's rate:
- *   programmed r Z = -dG / (dG_1 / t_pulse) / c,   c = |ideal(1, 1)|,
- * with c = reps t_rpulse t_clk / (T/2) = 0.25 ns (xb_write_ideal) and
- * dG_1 = (Gmax - Gmin) / levels per full pulse. The sign follows PARCA's
- * dD = -eta r Z (r > 0 depresses). The LSB "of 16" is 1/16 of the largest
- * product, 15 x 16 / 16 = 15 units of r Z, as in tests/test_write.c.
- *
- * Also reported: the overlap alone (xb_write_overlap, no array, no device)
- * against the array write (they must agree to rounding), and the same
- * overlap with a single repetition (reps = 1, 16 levels) to show what the
- * four interleaved repetitions buy.
- *
- * Write timing: models/parca_write.ini (84 ns, 32 clocks, 16-bit Z, 15 r
- * levels, 1 ns pulses, 4 repetitions), option --write.
+ * pair: row i carries r = i - 15, column j carries Z = j. On an ideal
+ * linear device (PARCA's 1 V, 1 ns pulse, 1000 levels, from the middle
+ * state) with 1 uOhm wires and drivers, the change of a cell is exactly
+ * its programming time times the device's rate, so
+ *   programmed r Z = -dG / (dG_1 / t_pulse) / c,  c = |ideal(1, 1)|
+ * (xb_write_ideal, 0.25 ns; dG_1 = (Gmax - Gmin) / levels; the sign is
+ * PARCA's dD = -eta r Z). The LSB "of 16" is 15 x 16 / 16 = 15 units of
+ * r Z. Also: the overlap alone (xb_write_overlap), which must agree with
+ * the array to rounding, and with one repetition instead of 4.
  *
  * Output: <out>/write_quantization.csv (one line per (r, Z)) and
  * <out>/write_quantization.png (plots/write_quantization.gp), a summary
- * and a final one-line JSON.
+ * and a final JSON line.
  */
-#include <errno.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <xbar/xbar.h>
 
 #include "exp_util.h"
 
-#define PROG "write_quantization"
-
-typedef struct options {
-  const char *write, *out, *gp;
-} options;
-
-static void usage(FILE *f)
-{
-  fprintf(f,
-    "usage: " PROG " [options]\n"
-    "  --write FILE   write timing [write] (default models/parca_write.ini)\n"
-    "  --out DIR      output folder (default plots)\n"
-    "  -h, --help     this text\n");
-}
-
-static int parse(int argc, char **argv, options *o)
-{
-  o->write = XB_SOURCE_DIR "/models/parca_write.ini";
-  o->out = XB_SOURCE_DIR "/plots";
-  o->gp = XB_SOURCE_DIR "/plots/write_quantization.gp";
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      usage(stdout);
-      exit(0);
-    }
-    if (strcmp(a, "--write") && strcmp(a, "--out")) {
-      fprintf(stderr, PROG ": unknown argument: %s\n", a);
-      usage(stderr);
-      return -1;
-    }
-    if (!v) {
-      fprintf(stderr, PROG ": %s needs a value\n", a);
-      return -1;
-    }
-    i++;
-    if (!strcmp(a, "--write"))
-      o->write = v;
-    else
-      o->out = v;
-  }
-  return 0;
-}
+static const xbx_prog prog = {
+  "write_quantization",
+  "quantization of the pulse-overlap write against the ideal product r Z",
+  "One parallel write of a (2 r_levels + 1) x (zbits + 1) array holds every "
+  "(r, Z) pair: row i carries r = i - r_levels, column j carries Z = j. On "
+  "an ideal linear device with 1 uOhm wires the change of each cell is its "
+  "programming time (the overlap of its row's r pulses with its column's Z "
+  "windows), compared with r Z in LSB of 16 (seed 000 Fig. 2.18b: at most 1 "
+  "LSB, at small Z and r). Also the overlap alone and with one repetition.",
+  "write_quantization.csv one line per (r, Z): ideal, programmed, errors\n"
+  "write_quantization.png plots/write_quantization.gp\n"
+  "stdout a summary and a final JSON line",
+  "write_quantization --out /tmp/wq"};
 
 /* Ideal linear device: PARCA range and pulse, many levels. */
 static xb_device *ideal_device(double vw, xb_err *err)
@@ -102,32 +59,32 @@ static xb_device *ideal_device(double vw, xb_err *err)
 
 int main(int argc, char **argv)
 {
-  options o;
-  if (parse(argc, argv, &o))
-    return 2;
-  int rc = 1;
-  xb_err err;
+  const char *write = XB_SOURCE_DIR "/models/parca_write.ini";
+  const char *outdir = XB_SOURCE_DIR "/plots";
+  xbx_opt opts[] = {
+    XBX_STR("write", &write, "FILE", "write timing, section [write]"),
+    XBX_STR("out", &outdir, "DIR", "output folder"),
+    XBX_END};
+  int rc = xbx_parse(&prog, opts, argc, argv);
+  if (rc != XBX_RUN)
+    return rc;
+  rc = 1;
+  xb_err err = {0}; /* code 0 unless a call failed */
   xb_device *dev = NULL;
   xb_cells *cells = NULL;
   xb_array *a = NULL;
-  xbx_file *f = NULL;
+  xbx_out *out = NULL;
   int *rv = NULL, *zv = NULL;
   double *g0 = NULL;
-
   xb_write_params p;
-  xb_param_defaults(&xb_write_param_set, &p);
-  if (xb_param_read(&xb_write_param_set, &p, o.write, NULL, &err) ||
-      xb_param_check(&xb_write_param_set, &p, &err)) {
-    fprintf(stderr, PROG ": %s\n", err.msg);
-    return 1;
-  }
+  if (xbx_write_timing(write, &p, &err))
+    goto done;
   int L = p.r_levels, Zb = p.zbits;
   size_t n = (size_t)(2 * L + 1), m = (size_t)(Zb + 1), nm = n * m;
-  rv = malloc(n * sizeof *rv);
-  zv = malloc(m * sizeof *zv);
-  g0 = malloc(nm * sizeof *g0);
-  if (!rv || !zv || !g0) {
-    fprintf(stderr, PROG ": out of memory\n");
+  rv = malloc((n + m) * sizeof *rv);
+  zv = rv ? rv + n : NULL;
+  if (!rv || !(g0 = malloc(nm * sizeof *g0))) {
+    fprintf(stderr, "%s: out of memory\n", prog.name);
     goto done;
   }
   for (size_t i = 0; i < n; i++)
@@ -136,11 +93,9 @@ int main(int argc, char **argv)
     zv[j] = (int)j;
 
   double vdd = p.vdd > 0 ? p.vdd : 1.0;
-  dev = ideal_device(vdd, &err);
-  if (!dev || !(cells = xb_cells_create(dev, nm, 1, &err))) {
-    fprintf(stderr, PROG ": %s\n", err.msg);
+  if (!(dev = ideal_device(vdd, &err)) ||
+      !(cells = xb_cells_create(dev, nm, 1, &err)))
     goto done;
-  }
   double gmin, gmax;
   xb_device_bounds(dev, &gmin, &gmax);
   xb_cells_reset(cells, 0.5 * (gmin + gmax), NULL);
@@ -150,10 +105,8 @@ int main(int argc, char **argv)
   ap.rw_row = ap.rw_col = ap.r_drive = 1e-6;
   a = xb_array_create(n, m, &ap, &err);
   xb_write_stats st;
-  if (!a || xb_write_parallel(a, cells, &p, rv, zv, &st, &err)) {
-    fprintf(stderr, PROG ": %s\n", err.msg);
+  if (!a || xb_write_parallel(a, cells, &p, rv, zv, &st, &err))
     goto done;
-  }
 
   /* Units: c seconds of overlap per unit of r Z; S per second of overlap. */
   double c = fabs(xb_write_ideal(&p, 1, 1));
@@ -163,6 +116,15 @@ int main(int argc, char **argv)
   p1.reps = 1;
   double c1 = fabs(xb_write_ideal(&p1, 1, 1));
 
+  out = xbx_out_create(prog.name, outdir);
+  FILE *f = xbx_out_open(out, "write_quantization.csv",
+                         "# write_quantization: %s, ideal linear device, %zu "
+                         "x %zu array; products in units of r Z (1 = %.6g s "
+                         "of overlap), errors in LSB of 16 (%g units)\n"
+                         "r,z,ideal,programmed,overlap,one_rep,err_lsb,"
+                         "err_one_lsb,dg\n", write, n, m, c, lsb_units);
+  if (!f)
+    goto done;
   double max_arr = 0, max_ovl = 0, max_one = 0, max_dev = 0, sum2 = 0;
   double max_small = 0, max_large = 0;
   int r_at = 0, z_at = 0, r1_at = 0, z1_at = 0;
@@ -171,10 +133,10 @@ int main(int argc, char **argv)
       int r = rv[i], z = zv[j];
       double ideal = (double)r * z;
       double dg = xb_cells_g(cells)[i * m + j] - g0[i * m + j];
-      double prog = -dg / srate / c + 0.0;
+      double prog_rz = -dg / srate / c + 0.0;
       double ovl = -xb_write_overlap(&p, r, z) / c + 0.0;
       double one = -xb_write_overlap(&p1, r, z) / c1 + 0.0;
-      double e = fabs(prog - ideal) / lsb_units;
+      double e = fabs(prog_rz - ideal) / lsb_units;
       if (e > max_arr) {
         max_arr = e;
         r_at = r;
@@ -186,98 +148,69 @@ int main(int argc, char **argv)
         r1_at = r;
         z1_at = z;
       }
-      max_dev = fmax(max_dev, fabs(prog - ovl));
+      max_dev = fmax(max_dev, fabs(prog_rz - ovl));
       sum2 += e * e;
       /* "small": both |r| and Z in the lower quarter of their ranges */
       if (abs(r) <= L / 4 && z <= Zb / 4)
         max_small = fmax(max_small, e);
       else
         max_large = fmax(max_large, e);
+      fprintf(f, "%d,%d,%d,%.9g,%.9g,%.9g,%.6g,%.6g,%.9e\n", r, z, r * z,
+              prog_rz, ovl, one, (prog_rz - r * z) / lsb_units,
+              (one - r * z) / lsb_units, dg);
     }
   double rms = sqrt(sum2 / (double)nm);
 
-  printf(PROG ": pulse-overlap write of every (r, Z), seed 000 Fig. 2.18b\n");
-  printf("  timing      %s: T %.4g ns, %d clocks (t_clk %.4g ns), Z 0..%d, "
-         "r -%d..%d, %.4g ns pulses, %d repetitions\n",
-         o.write, 1e9 * p.t_write, p.clocks, 1e9 * p.t_write / p.clocks, Zb,
-         L, L, 1e9 * p.t_rpulse, p.reps);
-  printf("  array       %zu x %zu (row r = i - %d, column Z = j), ideal "
-         "linear device, 1 uOhm wires: %d slices, %.3g s\n",
-         n, m, L, st.slices, st.seconds);
-  printf("  unit        r Z = 1 <-> %.4g ns of overlap; 1 LSB of 16 = %g "
-         "units (%.4g ns)\n",
-         1e9 * c, lsb_units, 1e9 * c * lsb_units);
-  printf("  error |programmed - r Z| in LSB of 16:\n");
-  printf("     array write       max %.4f (r %d, Z %d), rms %.4f; max %.3g "
-         "units of r Z = %.3f of the %d-level step\n",
-         max_arr, r_at, z_at, rms, max_arr * lsb_units,
-         max_arr * lsb_units / ((double)L * Zb / (16 * p.reps)), 16 * p.reps);
-  printf("        |r| <= %d and Z <= %d: max %.4f; elsewhere: max %.4f\n",
-         L / 4, Zb / 4, max_small, max_large);
-  printf("     overlap only      max %.4f (array vs overlap: %.3g units)\n",
-         max_ovl, max_dev);
-  printf("     one repetition    max %.4f (r %d, Z %d): 16 levels instead of "
-         "%d\n",
-         max_one, r1_at, z1_at, 16 * p.reps);
-  printf("  seed        max 1 LSB of 16, at small Z and r\n");
-  printf("  note        at small values the error is whole units of r Z: "
-         "r = 1 fires its pulses at 2, 6, 10, 14 t_clk,\n"
-         "              so Z = 1 and Z = 2 get nothing (-1, -2 units) and Z = "
-         "3 gets a full pulse (+1 unit)\n");
+  printf("%s: pulse-overlap write of every (r, Z), seed 000 Fig. 2.18b\n"
+         "  timing      %s: T %.4g ns, %d clocks, Z 0..%d, r -%d..%d, %.4g ns "
+         "pulses, %d repetitions\n"
+         "  array       %zu x %zu, ideal linear device, 1 uOhm wires: %d "
+         "slices, %.3g s\n"
+         "  unit        r Z = 1 <-> %.4g ns of overlap; 1 LSB of 16 = %g "
+         "units\n", prog.name, write, 1e9 * p.t_write, p.clocks, Zb, L, L,
+         1e9 * p.t_rpulse, p.reps, n, m, st.slices, st.seconds, 1e9 * c,
+         lsb_units);
+  printf("  error |programmed - r Z| in LSB of 16:\n"
+         "     array write       max %.4f (r %d, Z %d), rms %.4f; max %.3g "
+         "units of r Z = %.3f of the %d-level step\n"
+         "        |r| <= %d and Z <= %d: max %.4f; elsewhere: max %.4f\n"
+         "     overlap only      max %.4f (array vs overlap: %.3g units)\n"
+         "     one repetition    max %.4f (r %d, Z %d): 16 levels instead of "
+         "%d\n", max_arr, r_at, z_at, rms, max_arr * lsb_units,
+         max_arr * lsb_units / ((double)L * Zb / (16 * p.reps)), 16 * p.reps,
+         L / 4, Zb / 4, max_small, max_large, max_ovl, max_dev, max_one,
+         r1_at, z1_at, 16 * p.reps);
+  printf("  seed        max 1 LSB of 16, at small Z and r; here r = 1 fires "
+         "at 2, 6, 10, 14 t_clk,\n              so Z = 1, 2 get nothing "
+         "(-1, -2 units) and Z = 3 a full pulse (+1)\n");
 
-  char csv[1024], png[1024];
-  f = xbx_open_outputs(o.out, PROG, csv, png, sizeof csv);
-  if (!f)
-    goto done;
-  fprintf(f->fp,
-          "# " PROG ": %s, ideal linear device, %zu x %zu array; products "
-          "in units of r Z (1 = %.6g s of overlap), errors in LSB of 16 "
-          "(%g units)\n",
-          o.write, n, m, c, lsb_units);
-  fprintf(f->fp, "r,z,ideal,programmed,overlap,one_rep,err_lsb,"
-                 "err_one_lsb,dg\n");
-  for (size_t i = 0; i < n; i++)
-    for (size_t j = 0; j < m; j++) {
-      int r = rv[i], z = zv[j];
-      double dg = xb_cells_g(cells)[i * m + j] - g0[i * m + j];
-      double prog = -dg / srate / c + 0.0;
-      double ovl = -xb_write_overlap(&p, r, z) / c + 0.0;
-      double one = -xb_write_overlap(&p1, r, z) / c1 + 0.0;
-      fprintf(f->fp, "%d,%d,%d,%.9g,%.9g,%.9g,%.6g,%.6g,%.9e\n", r, z, r * z,
-              prog, ovl, one, (prog - r * z) / lsb_units,
-              (one - r * z) / lsb_units, dg);
-    }
-  int fail = xbx_file_commit(f);
-  f = NULL;
-  if (fail)
-    goto done;
-  char vars[2048];
-  snprintf(vars, sizeof vars,
-           "csv='%s'; rl=%d; zb=%d; lsb=%.17g; reps=%d; maxerr=%.17g; "
-           "rat=%d; zat=%d; maxone=%.17g; plottitle='Pulse-overlap write "
-           "quantization (seed 000 Fig. 2.18b): %d x %.3g ns, %d clocks, "
-           "%.3g ns r pulses, %d repetitions; ideal linear device'",
-           csv, L, Zb, lsb_units, p.reps, max_arr, r_at, z_at, max_one,
-           p.reps, 1e9 * p.t_write, p.clocks, 1e9 * p.t_rpulse, p.reps);
-  if (xbx_gnuplot(o.gp, vars, png))
-    goto done;
-  printf("\nwrote %s\nwrote %s\n", csv, png);
-  printf("{\"experiment\":\"" PROG "\",\"pairs\":%zu,\"reps\":%d,"
-         "\"lsb_units\":%g,\"max_err_lsb\":%.6g,\"max_err_units\":%.6g,\"max_err_r\":%d,"
-         "\"max_err_z\":%d,\"rms_err_lsb\":%.6g,\"max_err_small_lsb\":%.6g,"
-         "\"max_err_large_lsb\":%.6g,\"max_err_overlap_only_lsb\":%.6g,"
-         "\"array_vs_overlap_units\":%.3g,\"max_err_one_rep_lsb\":%.6g,"
-         "\"slices\":%d,\"seconds\":%.4g}\n",
-         nm, p.reps, lsb_units, max_arr, max_arr * lsb_units, r_at, z_at, rms, max_small,
-         max_large, max_ovl, max_dev, max_one, st.slices, st.seconds);
-  rc = 0;
+  xbx_out_plot(out, "write_quantization",
+               "rl=%d; zb=%d; lsb=%.17g; reps=%d; maxerr=%.17g; rat=%d; "
+               "zat=%d; maxone=%.17g; plottitle='Pulse-overlap write "
+               "quantization (seed 000 Fig. 2.18b): %d x %.3g ns, %d clocks, "
+               "%.3g ns r pulses, %d repetitions; ideal linear device'",
+               L, Zb, lsb_units, p.reps, max_arr, r_at, z_at, max_one, p.reps,
+               1e9 * p.t_write, p.clocks, 1e9 * p.t_rpulse, p.reps);
+  rc = xbx_out_end(out, 0,
+                   "experiment=%s pairs=%zu reps=%d lsb_units=%g "
+                   "max_err_lsb=%.6g max_err_units=%.6g max_err_r=%d "
+                   "max_err_z=%d rms_err_lsb=%.6g max_err_small_lsb=%.6g "
+                   "max_err_large_lsb=%.6g max_err_overlap_only_lsb=%.6g "
+                   "array_vs_overlap_units=%.3g max_err_one_rep_lsb=%.6g "
+                   "slices=%d seconds=%.4g",
+                   prog.name, nm, p.reps, lsb_units, max_arr,
+                   max_arr * lsb_units, r_at, z_at, rms, max_small,
+                   max_large, max_ovl, max_dev, max_one, st.slices,
+                   st.seconds);
+  out = NULL;
 done:
-  xbx_file_abort(f);
-  xb_array_free(a);
   xb_cells_free(cells);
   xb_device_free(dev);
+  xb_array_free(a);
+  xbx_out_free(out);
   free(rv);
-  free(zv);
   free(g0);
+  if (rc && err.code)
+    fprintf(stderr, "%s: %s\n", prog.name, err.msg);
   return rc;
 }

@@ -3,115 +3,54 @@
  * section 2.4.1, Fig. 2.15: "the overlap in time between Z and r pulses
  * modulates D"; section 2.3.3, Fig. 2.9, 2.10).
  *
- * Traces of one write period (repetition 0, 84 ns), all from the
- * generators of xbar/write.h (xb_write_z_window, xb_write_r_pulses):
- *   CLK     the 32 clock cycles of the period (t_clk = 2.625 ns);
- *   WE, PN  write enable and the phase (0: positive half, 1: negative);
- *   Z = z   shift-register output: high during the window of z clocks at
- *           the start of each half;
- *   r = r   pulse-generator output: |r| pulses of 1 ns spread over the
- *           half selected by the sign of r;
- *   cells   for cell A (r = 4, Z = 8) and cell B (r = -4, Z = 8): the
- *           row and column voltages of the V/2 scheme (rows 0 V per pulse
- *           in the positive half and Vdd in the negative half; columns Vdd
- *           in the positive window and 0 V in the negative one; Vdd/2
- *           otherwise), the cell voltage V_row - V_col with the step
- *           threshold +-0.75 Vdd, and the programming time accumulated so
- *           far with its sign (the change of D: A depresses in the
- *           positive half, B potentiates in the negative half).
- * A second panel overlays the r = 4 pulses of the 4 repetitions on the
- * positive half with a Z = 3 window: the repetitions place their pulses a
- * quarter slot apart, so together they sample the window 4 times finer
- * (64 levels instead of 16).
+ * One write period (repetition 0) sampled every 10 ps, every trace from
+ * the generators of xbar/write.h: clock, write enable, phase; the Z
+ * windows (z clocks at the start of each half) and the r pulse trains
+ * (|r| pulses in the half of r's sign); for cell A (r 4, Z 8) and cell B
+ * (r -4, Z 8) the V/2 row and column voltages (rows 0 during a pulse of
+ * the positive half, Vdd of the negative; columns Vdd in the positive
+ * window, 0 in the negative; Vdd/2 otherwise), the cell voltage and the
+ * exact signed programming time so far (A depresses, B potentiates). A
+ * second panel: the r = 4 pulses of every repetition against a Z = 3
+ * window, a quarter slot apart, sampling it 4 times finer.
  *
- * The traces are sampled every 10 ps (edges are exact at that grid only
- * to 10 ps; the accumulated overlap is computed exactly from the pulse
- * and window times). Vdd: --vdd (default 1 V, PARCA).
- *
- * Output: <out>/write_timing.csv and <out>/write_timing.png
- * (plots/write_timing.gp), a summary and a final one-line JSON.
+ * Output: <out>/write_timing.csv (one line per sample) and
+ * <out>/write_timing.png (plots/write_timing.gp), a summary and a JSON
+ * line.
  */
-#include <errno.h>
 #include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
 
 #include <xbar/xbar.h>
 
 #include "exp_util.h"
 
-#define PROG "write_timing"
 #define DT 10e-12   /* s, sample step */
 #define TPRE 4e-9   /* s, shown before the write */
 #define TPOST 4e-9  /* s, shown after */
+#define MAXREP 64
 
 static const int ZS[3] = {16, 8, 3};
 static const int RS[4] = {15, 4, -4, -1};
 enum { CELL_R_A = 4, CELL_R_B = -4, CELL_Z = 8, REP_R = 4, REP_Z = 3 };
 
-typedef struct options {
-  const char *write, *out, *gp;
-  double vdd;
-} options;
+static const xbx_prog prog = {
+  "write_timing",
+  "timing diagram of the pulse-overlap write",
+  "Samples one write period every 10 ps: clock, enable, phase, Z windows, "
+  "r pulses, the V/2 voltages and accumulated programming time of two "
+  "cells, and the interleaved pulses of the repetitions (seed 000 Fig. "
+  "2.15).",
+  "write_timing.csv one line per 10 ps sample: logic traces, voltages (V), "
+  "programming time (ns)\n"
+  "write_timing.png plots/write_timing.gp\n"
+  "stdout a summary and a final JSON line",
+  "write_timing --vdd 1.2 --out /tmp/wt"};
 
-static void usage(FILE *f)
-{
-  fprintf(f,
-    "usage: " PROG " [options]\n"
-    "  --write FILE   write timing [write] (default models/parca_write.ini)\n"
-    "  --vdd V        write voltage when the file gives none (default 1)\n"
-    "  --out DIR      output folder (default plots)\n"
-    "  -h, --help     this text\n");
-}
-
-static int parse(int argc, char **argv, options *o)
-{
-  o->write = XB_SOURCE_DIR "/models/parca_write.ini";
-  o->out = XB_SOURCE_DIR "/plots";
-  o->gp = XB_SOURCE_DIR "/plots/write_timing.gp";
-  o->vdd = 1.0;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      usage(stdout);
-      exit(0);
-    }
-    if (strcmp(a, "--write") && strcmp(a, "--out") && strcmp(a, "--vdd")) {
-      fprintf(stderr, PROG ": unknown argument: %s\n", a);
-      usage(stderr);
-      return -1;
-    }
-    if (!v) {
-      fprintf(stderr, PROG ": %s needs a value\n", a);
-      return -1;
-    }
-    i++;
-    if (!strcmp(a, "--write"))
-      o->write = v;
-    else if (!strcmp(a, "--out"))
-      o->out = v;
-    else if (!xbx_parse_double(v, 1e-3, 100, &o->vdd)) {
-      fprintf(stderr, PROG ": bad value for --vdd: '%s' (want volts in "
-              "[1e-3, 100])\n", v);
-      return -1;
-    }
-  }
-  return 0;
-}
-
-/* Pulse starts of r in repetition q (at most 1024), their count and half. */
+/* Pulse starts of one r in one repetition, their count and half. */
 typedef struct train {
   double st[1024];
   int n, h;
 } train;
-
-static int get_train(const xb_write_params *p, int r, int q, train *t,
-                     xb_err *err)
-{
-  return xb_write_r_pulses(p, r, q, t->st, 1024, &t->n, &t->h, err);
-}
 
 static int in_train(const xb_write_params *p, const train *t, double tt)
 {
@@ -133,7 +72,7 @@ static int z_out(const xb_write_params *p, int z, double tt)
   return 0;
 }
 
-/* Signed programming time of (r, z) in repetition q up to time tt
+/* Signed programming time of (r, z) in one repetition up to time tt
  * (negative: depression), exact. */
 static double prog_until(const xb_write_params *p, const train *t, int r,
                          int z, double tt)
@@ -141,9 +80,9 @@ static double prog_until(const xb_write_params *p, const train *t, int r,
   double z0, z1, sum = 0;
   xb_write_z_window(p, z, t->h, &z0, &z1, NULL);
   for (int k = 0; k < t->n; k++) {
-    double lo = fmax(t->st[k], z0), hi = fmin(fmin(t->st[k] + p->t_rpulse, z1), tt);
-    if (hi > lo)
-      sum += hi - lo;
+    double lo = fmax(t->st[k], z0);
+    double hi = fmin(fmin(t->st[k] + p->t_rpulse, z1), tt);
+    sum += hi > lo ? hi - lo : 0;
   }
   return r > 0 ? -sum : sum;
 }
@@ -157,75 +96,66 @@ static double v_row(const xb_write_params *p, const train *t, double vdd,
 
 static double v_col(const xb_write_params *p, int z, double vdd, double tt)
 {
-  if (!z_out(p, z, tt))
-    return 0.5 * vdd;
-  return tt < 0.5 * p->t_write ? vdd : 0.0;
+  return !z_out(p, z, tt) ? 0.5 * vdd : tt < 0.5 * p->t_write ? vdd : 0.0;
 }
 
 int main(int argc, char **argv)
 {
-  options o;
-  if (parse(argc, argv, &o))
-    return 2;
+  const char *write = XB_SOURCE_DIR "/models/parca_write.ini";
+  const char *outdir = XB_SOURCE_DIR "/plots";
+  double vdd_opt = 1.0;
+  xbx_opt opts[] = {
+    XBX_STR("write", &write, "FILE", "write timing, section [write]"),
+    XBX_DOUBLE("vdd", &vdd_opt, "V", 1e-3, 100,
+               "write voltage when the file gives none"),
+    XBX_STR("out", &outdir, "DIR", "output folder"),
+    XBX_END};
+  int rc = xbx_parse(&prog, opts, argc, argv);
+  if (rc != XBX_RUN)
+    return rc;
   xb_err err;
   xb_write_params p;
-  xb_param_defaults(&xb_write_param_set, &p);
-  if (xb_param_read(&xb_write_param_set, &p, o.write, NULL, &err) ||
-      xb_param_check(&xb_write_param_set, &p, &err)) {
-    fprintf(stderr, PROG ": %s\n", err.msg);
+  if (xbx_write_timing(write, &p, &err)) {
+    fprintf(stderr, "%s: %s\n", prog.name, err.msg);
     return 1;
   }
-  double vdd = p.vdd > 0 ? p.vdd : o.vdd;
+  double vdd = p.vdd > 0 ? p.vdd : vdd_opt;
   double T = p.t_write, tclk = T / p.clocks;
-  for (int k = 0; k < 3; k++)
-    if (ZS[k] > p.zbits) {
-      fprintf(stderr, PROG ": the diagram needs zbits >= 16\n");
-      return 1;
-    }
-  if (p.r_levels < 15) {
-    fprintf(stderr, PROG ": the diagram needs r_levels >= 15\n");
+  if (p.zbits < ZS[0] || p.r_levels < RS[0]) {
+    fprintf(stderr, "%s: the diagram needs %s\n", prog.name,
+            p.zbits < ZS[0] ? "zbits >= 16" : "r_levels >= 15");
     return 1;
   }
-  train tr[4], ta, tb, trep[64];
-  for (int k = 0; k < 4; k++)
-    if (get_train(&p, RS[k], 0, &tr[k], &err)) {
-      fprintf(stderr, PROG ": %s\n", err.msg);
+  /* The trains: the r of RS, cells A and B in repetition 0, then REP_R in
+   * each repetition. */
+  static train tr[6 + MAXREP];
+  train *ta = &tr[4], *tb = &tr[5], *trep = &tr[6];
+  int nrep = p.reps < MAXREP ? p.reps : MAXREP;
+  for (int k = 0; k < 6 + nrep; k++) {
+    int r = k < 4 ? RS[k] : k == 4 ? CELL_R_A : k == 5 ? CELL_R_B : REP_R;
+    if (xb_write_r_pulses(&p, r, k < 6 ? 0 : k - 6, tr[k].st, 1024, &tr[k].n,
+                          &tr[k].h, &err)) {
+      fprintf(stderr, "%s: %s\n", prog.name, err.msg);
       return 1;
     }
-  int nrep = p.reps < 64 ? p.reps : 64;
-  if (get_train(&p, CELL_R_A, 0, &ta, &err) ||
-      get_train(&p, CELL_R_B, 0, &tb, &err)) {
-    fprintf(stderr, PROG ": %s\n", err.msg);
-    return 1;
   }
-  for (int q = 0; q < nrep; q++)
-    if (get_train(&p, REP_R, q, &trep[q], &err)) {
-      fprintf(stderr, PROG ": %s\n", err.msg);
-      return 1;
-    }
 
-  /* Figures for the summary. */
-  double pa = prog_until(&p, &ta, CELL_R_A, CELL_Z, T);
-  double pb = prog_until(&p, &tb, CELL_R_B, CELL_Z, T);
+  double pa = prog_until(&p, ta, CELL_R_A, CELL_Z, T);
+  double pb = prog_until(&p, tb, CELL_R_B, CELL_Z, T);
   double pa_all = xb_write_overlap(&p, CELL_R_A, CELL_Z);
   double pb_all = xb_write_overlap(&p, CELL_R_B, CELL_Z);
   double ia = xb_write_ideal(&p, CELL_R_A, CELL_Z);
   double ib = xb_write_ideal(&p, CELL_R_B, CELL_Z);
-  double prep[64], prep_sum = 0;
-  for (int q = 0; q < nrep; q++) {
-    prep[q] = prog_until(&p, &trep[q], REP_R, REP_Z, T);
-    prep_sum += prep[q];
-  }
-  double irep = xb_write_ideal(&p, REP_R, REP_Z);
+  double irep = xb_write_ideal(&p, REP_R, REP_Z), prep[MAXREP], prep_sum = 0;
+  for (int q = 0; q < nrep; q++)
+    prep_sum += prep[q] = prog_until(&p, &trep[q], REP_R, REP_Z, T);
   double za0, za1;
   xb_write_z_window(&p, REP_Z, 0, &za0, &za1, NULL);
 
-  printf(PROG ": timing diagram of the pulse-overlap write, seed 000 Fig. "
-         "2.15\n");
-  printf("  timing      %s: T %.4g ns (halves of %.4g ns), %d clocks of "
-         "%.4g ns, %.4g ns r pulses, %d repetitions, Vdd %g V\n",
-         o.write, 1e9 * T, 0.5e9 * T, p.clocks, 1e9 * tclk,
-         1e9 * p.t_rpulse, p.reps, vdd);
+  printf("%s: timing diagram of the pulse-overlap write, seed 000 Fig. "
+         "2.15\n  timing      %s: T %.4g ns, %d clocks of %.4g ns, %.4g ns r "
+         "pulses, %d repetitions, Vdd %g V\n", prog.name, write, 1e9 * T,
+         p.clocks, 1e9 * tclk, 1e9 * p.t_rpulse, p.reps, vdd);
   for (int k = 0; k < 4; k++) {
     printf("  r = %-3d     pulses at", RS[k]);
     for (int i = 0; i < tr[k].n; i++)
@@ -238,86 +168,71 @@ int main(int argc, char **argv)
     printf("  Z = %-3d     windows [0, %.4g) and [%.4g, %.4g) ns\n", ZS[k],
            1e9 * t1, 0.5e9 * T, 1e9 * (0.5 * T + t1 - t0));
   }
-  printf("  cell A      r %d, Z %d: %.4g ns programmed in this period "
-         "(depression), %.4g ns over %d repetitions, ideal %.4g ns\n",
-         CELL_R_A, CELL_Z, 1e9 * pa, 1e9 * pa_all, p.reps, 1e9 * ia);
-  printf("  cell B      r %d, Z %d: %.4g ns (potentiation), %.4g ns over %d "
-         "repetitions, ideal %.4g ns\n",
-         CELL_R_B, CELL_Z, 1e9 * pb, 1e9 * pb_all, p.reps, 1e9 * ib);
+  printf("  cell A      r %d, Z %d: %.4g ns in this period (depression), "
+         "%.4g ns in all, ideal %.4g ns\n  cell B      r %d, Z %d: %.4g ns "
+         "(potentiation), %.4g ns in all, ideal %.4g ns\n", CELL_R_A, CELL_Z,
+         1e9 * pa, 1e9 * pa_all, 1e9 * ia, CELL_R_B, CELL_Z, 1e9 * pb,
+         1e9 * pb_all, 1e9 * ib);
   printf("  interleave  r %d, Z %d: per repetition", REP_R, REP_Z);
   for (int q = 0; q < nrep; q++)
     printf(" %.4g", -1e9 * prep[q]);
   printf(" ns; sum %.4g ns, ideal %.4g ns\n", -1e9 * prep_sum, -1e9 * irep);
 
-  if (mkdir(o.out, 0777) && errno != EEXIST) {
-    fprintf(stderr, PROG ": cannot create %s: %s\n", o.out, strerror(errno));
+  xbx_out *out = xbx_out_create(prog.name, outdir);
+  FILE *f = xbx_out_open(out, "write_timing.csv", "# write_timing: "
+                         "repetition 0 of %s, Vdd %g V, sampled every %g s; "
+                         "logic 0/1, voltages in V, programming time in ns "
+                         "(signed)\nt_ns,clk,we,pn", write, vdd, DT);
+  if (!f) {
+    xbx_out_free(out);
     return 1;
   }
-  char csv[1024], png[1024];
-  if (snprintf(csv, sizeof csv, "%s/" PROG ".csv", o.out) >= (int)sizeof csv ||
-      snprintf(png, sizeof png, "%s/" PROG ".png", o.out) >= (int)sizeof png) {
-    fprintf(stderr, PROG ": output path too long\n");
-    return 1;
-  }
-  xbx_file *f = xbx_file_open(csv);
-  if (!f)
-    return 1;
-  fprintf(f->fp,
-          "# " PROG ": repetition 0 of %s, Vdd %g V, sampled every %g s; "
-          "logic 0/1, voltages in V, programming time in ns (signed)\n",
-          o.write, vdd, DT);
-  fprintf(f->fp, "t_ns,clk,we,pn");
   for (int k = 0; k < 3; k++)
-    fprintf(f->fp, ",z%d", ZS[k]);
+    fprintf(f, ",z%d", ZS[k]);
   for (int k = 0; k < 4; k++)
-    fprintf(f->fp, ",r%d", RS[k]);
-  fprintf(f->fp, ",vrow_a,vcol,vcell_a,prog_a,vrow_b,vcell_b,prog_b");
+    fprintf(f, ",r%d", RS[k]);
+  fprintf(f, ",vrow_a,vcol,vcell_a,prog_a,vrow_b,vcell_b,prog_b");
   for (int q = 0; q < nrep; q++)
-    fprintf(f->fp, ",rep%d", q);
-  fprintf(f->fp, ",zrep\n");
+    fprintf(f, ",rep%d", q);
+  fprintf(f, ",zrep\n");
   long ns = lround((T + TPRE + TPOST) / DT);
   for (long s = 0; s <= ns; s++) {
     double t = -TPRE + s * DT, tt = t + 0.5 * DT * 1e-6; /* inside a step */
     int on = t >= 0 && t < T;
     int clk = on && fmod(tt, tclk) < 0.5 * tclk;
-    fprintf(f->fp, "%.5f,%d,%d,%d", 1e9 * t, clk, on, on && tt >= 0.5 * T);
+    fprintf(f, "%.5f,%d,%d,%d", 1e9 * t, clk, on, on && tt >= 0.5 * T);
     for (int k = 0; k < 3; k++)
-      fprintf(f->fp, ",%d", on && z_out(&p, ZS[k], tt));
+      fprintf(f, ",%d", on && z_out(&p, ZS[k], tt));
     for (int k = 0; k < 4; k++)
-      fprintf(f->fp, ",%d", on && in_train(&p, &tr[k], tt));
-    double vra = on ? v_row(&p, &ta, vdd, tt) : 0.5 * vdd;
-    double vrb = on ? v_row(&p, &tb, vdd, tt) : 0.5 * vdd;
+      fprintf(f, ",%d", on && in_train(&p, &tr[k], tt));
+    double tc = fmin(fmax(t, 0), T);
+    double vra = on ? v_row(&p, ta, vdd, tt) : 0.5 * vdd;
+    double vrb = on ? v_row(&p, tb, vdd, tt) : 0.5 * vdd;
     double vc = on ? v_col(&p, CELL_Z, vdd, tt) : 0.5 * vdd;
-    double ca = prog_until(&p, &ta, CELL_R_A, CELL_Z, fmin(fmax(t, 0), T));
-    double cb = prog_until(&p, &tb, CELL_R_B, CELL_Z, fmin(fmax(t, 0), T));
-    fprintf(f->fp, ",%.4f,%.4f,%.4f,%.6f,%.4f,%.4f,%.6f", vra, vc, vra - vc,
-            1e9 * ca, vrb, vrb - vc, 1e9 * cb);
+    fprintf(f, ",%.4f,%.4f,%.4f,%.6f,%.4f,%.4f,%.6f", vra, vc, vra - vc,
+            1e9 * prog_until(&p, ta, CELL_R_A, CELL_Z, tc), vrb, vrb - vc,
+            1e9 * prog_until(&p, tb, CELL_R_B, CELL_Z, tc));
     for (int q = 0; q < nrep; q++)
-      fprintf(f->fp, ",%d", on && in_train(&p, &trep[q], tt));
-    fprintf(f->fp, ",%d\n", on && tt >= za0 && tt < za1);
+      fprintf(f, ",%d", on && in_train(&p, &trep[q], tt));
+    fprintf(f, ",%d\n", on && tt >= za0 && tt < za1);
   }
-  if (xbx_file_commit(f))
-    return 1;
-  char vars[2048];
-  snprintf(vars, sizeof vars,
-           "csv='%s'; T=%.17g; vdd=%.17g; nrep=%d; za1=%.17g; "
-           "pa=%.17g; pb=%.17g; prep=%.17g; irep=%.17g; ra=%d; rb=%d; "
-           "zc=%d; rrep=%d; zrep=%d; plottitle='Pulse-overlap write timing "
-           "(seed 000 Fig. 2.15): one %.4g ns period, %d clocks, %.3g ns r "
-           "pulses, Vdd %g V'",
-           csv, 1e9 * T, vdd, nrep, 1e9 * za1, 1e9 * pa, 1e9 * pb,
-           -1e9 * prep_sum, -1e9 * irep, CELL_R_A, CELL_R_B, CELL_Z, REP_R,
-           REP_Z, 1e9 * T, p.clocks, 1e9 * p.t_rpulse, vdd);
-  if (xbx_gnuplot(o.gp, vars, png))
-    return 1;
-  printf("\nwrote %s\nwrote %s\n", csv, png);
-  printf("{\"experiment\":\"" PROG "\",\"t_write\":%.6g,\"t_clk\":%.6g,"
-         "\"reps\":%d,\"vdd\":%g,\"cell_a_r\":%d,\"cell_a_z\":%d,"
-         "\"cell_a_period\":%.6g,\"cell_a_total\":%.6g,\"cell_a_ideal\":%.6g,"
-         "\"cell_b_r\":%d,\"cell_b_z\":%d,\"cell_b_period\":%.6g,"
-         "\"cell_b_total\":%.6g,\"cell_b_ideal\":%.6g,\"rep_r\":%d,"
-         "\"rep_z\":%d,\"rep_total\":%.6g,\"rep_ideal\":%.6g}\n",
-         T, tclk, p.reps, vdd, CELL_R_A, CELL_Z, pa, pa_all, ia, CELL_R_B,
-         CELL_Z, pb, pb_all, ib, REP_R, REP_Z, prep_sum, irep);
-  return 0;
+  xbx_out_plot(out, "write_timing",
+               "T=%.17g; vdd=%.17g; nrep=%d; za1=%.17g; pa=%.17g; pb=%.17g; "
+               "prep=%.17g; irep=%.17g; ra=%d; rb=%d; zc=%d; rrep=%d; "
+               "zrep=%d; plottitle='Pulse-overlap write timing (seed 000 "
+               "Fig. 2.15): one %.4g ns period, %d clocks, %.3g ns r pulses, "
+               "Vdd %g V'",
+               1e9 * T, vdd, nrep, 1e9 * za1, 1e9 * pa, 1e9 * pb,
+               -1e9 * prep_sum, -1e9 * irep, CELL_R_A, CELL_R_B, CELL_Z,
+               REP_R, REP_Z, 1e9 * T, p.clocks, 1e9 * p.t_rpulse, vdd);
+  return xbx_out_end(out, 0,
+                     "experiment=%s t_write=%.6g t_clk=%.6g reps=%d vdd=%g "
+                     "cell_a_r=%d cell_a_z=%d cell_a_period=%.6g "
+                     "cell_a_total=%.6g cell_a_ideal=%.6g cell_b_r=%d "
+                     "cell_b_z=%d cell_b_period=%.6g cell_b_total=%.6g "
+                     "cell_b_ideal=%.6g rep_r=%d rep_z=%d rep_total=%.6g "
+                     "rep_ideal=%.6g",
+                     prog.name, T, tclk, p.reps, vdd, CELL_R_A, CELL_Z, pa,
+                     pa_all, ia, CELL_R_B, CELL_Z, pb, pb_all, ib, REP_R,
+                     REP_Z, prep_sum, irep);
 }

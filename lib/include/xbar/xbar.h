@@ -16,6 +16,7 @@
 #include <xbar/spice_read.h>
 #include <xbar/spice_rram.h>
 #include <xbar/spice_sar.h>
+#include <xbar/spice_calib.h>
 #include <xbar/read.h>
 #include <xbar/write.h>
 #include <xbar/learn.h>
