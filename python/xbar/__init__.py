@@ -1,0 +1,24 @@
+"""xbar: RRAM crosspoint arrays and their CMOS peripherals, from Python.
+
+`import xbar` binds the C library libxbar with ctypes from the standard
+library: no compiler and no build step for the package itself, so it works
+in place from the build tree (python/ beside build/libxbar.so) as well as
+installed (`make install`). CFFI would need a C compiler at install time
+(API mode) or a hand-kept copy of the declarations (ABI mode); ctypes needs
+the same declarations (xbar/_lib.py, one line per function) and nothing
+else. Every number comes from the C library: parameter tables, error
+messages and all the physics; Python only converts numpy arrays in and out
+and manages lifetimes (context managers, close(), finalizers).
+
+The library is found via XBAR_LIBRARY, else ../build/libxbar.so beside the
+package, else the installed copy (_paths.py, written by make install).
+"""
+from ._lib import path as library_path
+from . import errors
+from .errors import XbarError
+from .errors import *          # noqa: F401,F403  the exception classes
+from . import params
+from .params import *          # noqa: F401,F403  the parameter classes
+
+__all__ = ["library_path", "errors", "params", "XbarError"] + \
+    errors.__all__ + params.__all__
