@@ -19,6 +19,8 @@ from .errors import XbarError
 from .errors import *          # noqa: F401,F403  the exception classes
 from . import params
 from .params import *          # noqa: F401,F403  the parameter classes
+from . import device
+from .device import *          # noqa: F401,F403
 
-__all__ = ["library_path", "errors", "params", "XbarError"] + \
-    errors.__all__ + params.__all__
+__all__ = ["library_path", "errors", "params", "device", "XbarError"] + \
+    errors.__all__ + params.__all__ + device.__all__

@@ -31,6 +31,8 @@ def as_array(x, dtype, name, shape=None, size=None, finite=False):
             raise TypeError("%s: whole numbers needed (%s), got %s values"
                             % (name, dt.name, src.dtype))
     a = np.ascontiguousarray(src, dtype=dt)
+    if src.ndim == 0:
+        a = a.reshape(())      # ascontiguousarray makes 0-d 1-d
     if shape is not None:
         if a.shape != tuple(shape):
             raise ValueError("%s: shape %s needed, got %s"
