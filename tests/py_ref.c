@@ -87,6 +87,71 @@ int main(void)
   put("fit_g", fg, 20);
   double fr[5] = {f.a, f.b, f.g0, f.dir, f.rms};
   put("fit", fr, 5);
-  (void)puti;
+
+  /* array: 3 x 4, per-segment row wires; reads both ways, V/2 bias, KLU */
+  enum { AN = 3, AM = 4 };
+  double ag[AN * AM], arw[AN * (AM - 1)];
+  for (int k = 0; k < AN * AM; k++)
+    ag[k] = 1e-6 * (1 + (k * 7) % 11);
+  for (int k = 0; k < AN * (AM - 1); k++)
+    arw[k] = 0.5 + 0.125 * k;
+  put("array_g", ag, AN * AM);
+  put("array_rw_row", arw, AN * (AM - 1));
+  xb_array *a = xb_array_create(AN, AM, NULL, &e);
+  if (!a || xb_array_set_g(a, ag, &e) || xb_array_set_rw(a, XB_ROW, arw, &e))
+    return die("array", &e);
+  const double vin[AN] = {0.1, 0.2, 0.3};
+  double iout[AM], vr[AN * AM], vc[AN * AM];
+  if (xb_array_read(a, XB_ROW, vin, NULL, XB_LINE_FLOAT, 0, 0, iout, &e))
+    return die("read", &e);
+  xb_array_node_v(a, vr, vc);
+  put("array_read_i", iout, AM);
+  put("array_read_vrow", vr, AN * AM);
+  put("array_read_vcol", vc, AN * AM);
+  const double vx[AM] = {0.2, 0.4, 0.1, 0.3};
+  const unsigned char act[AM] = {1, 0, 1, 1};
+  double irow[AN];
+  if (xb_array_read(a, XB_COL, vx, act, XB_LINE_DRIVE, 0.05, 0.01, irow, &e))
+    return die("read col", &e);
+  put("array_readT_i", irow, AN);
+  const double bvr[AN] = {2, 1, 1}, bvc[AM] = {0, 1, 1, 1};
+  double cv[AN * AM];
+  if (xb_array_bias_write(a, bvr, bvc, &e))
+    return die("bias", &e);
+  xb_array_cell_v(a, cv);
+  put("array_bias_cellv", cv, AN * AM);
+  xb_array_params sp = *xb_array_params_of(a);
+  sp.solver = 1;
+  if (xb_array_set_solver(a, &sp, &e) ||
+      xb_array_read(a, XB_ROW, vin, NULL, XB_LINE_FLOAT, 0, 0, iout, &e))
+    return die("klu", &e);
+  put("array_klu_i", iout, AM);
+  xb_array_free(a);
+
+  /* an array on cells with the sinh I-V (Newton) */
+  xb_elec_params el;
+  xb_param_defaults(&xb_elec_param_set, &el);
+  el.iv = 1;
+  el.v_iv = 0.25;
+  xb_device *dl = xb_device_create(xb_device_linear, NULL, NULL, &el, NULL,
+                                   &e);
+  xb_cells *cl = dl ? xb_cells_create(dl, 4, 3, &e) : NULL;
+  xb_array *an = xb_array_create(2, 2, NULL, &e);
+  const double glin[4] = {2e-8, 5e-8, 7e-8, 1e-7};
+  for (size_t k = 0; k < 4 && cl; k++)
+    xb_cells_set_g(cl, k, glin[k], NULL);
+  const double vn[2] = {0.5, 0.3};
+  double in[2];
+  if (!cl || !an || xb_array_set_cells(an, cl, &e) ||
+      xb_array_read(an, XB_ROW, vn, NULL, XB_LINE_FLOAT, 0, 0, in, &e))
+    return die("newton", &e);
+  put("array_newton_i", in, 2);
+  xb_solve_stats st;
+  xb_array_stats(an, &st);
+  long long nst = st.newton;
+  puti("array_newton_steps", &nst, 1);
+  xb_array_free(an);
+  xb_cells_free(cl);
+  xb_device_free(dl);
   return 0;
 }

@@ -21,6 +21,10 @@ from . import params
 from .params import *          # noqa: F401,F403  the parameter classes
 from . import device
 from .device import *          # noqa: F401,F403
+from . import array
+from .array import *           # noqa: F401,F403
 
-__all__ = ["library_path", "errors", "params", "device", "XbarError"] + \
-    errors.__all__ + params.__all__ + device.__all__
+__all__ = ["library_path", "errors", "params", "device", "array",
+           "XbarError"] + \
+    errors.__all__ + params.__all__ + device.__all__ + \
+    array.__all__
