@@ -153,5 +153,56 @@ int main(void)
   xb_array_free(an);
   xb_cells_free(cl);
   xb_device_free(dl);
+
+  /* read circuits: the calibrated single-ended preset */
+  xb_read *rc = xb_read_load(XB_SOURCE_DIR "/models/read_se_65nm.ini", &e);
+  if (!rc)
+    return die("read", &e);
+  long long cnt[8];
+  double cur[8];
+  for (int k = 0; k < 8; k++) {
+    int nsp;
+    cur[k] = 0.75e-6 * (k + 1);
+    if (xb_read_count(rc, cur[k], &nsp, &e))
+      return die("count", &e);
+    cnt[k] = nsp;
+  }
+  put("read_currents", cur, 8);
+  puti("read_counts", cnt, 8);
+  double tev[64];
+  size_t nev;
+  if (xb_read_events(rc, 5e-6, 10e-9, tev, 64, &nev, &e))
+    return die("events", &e);
+  put("read_events", tev, nev);
+  double thr = xb_read_threshold(rc, 6e-6);
+  put("read_threshold", &thr, 1);
+  /* D.z on a 4 x 3 array and its transient read */
+  double dg[12];
+  for (int k = 0; k < 12; k++)
+    dg[k] = 2e-6 * (1 + (k * 5) % 7);
+  put("dz_g", dg, 12);
+  xb_array *da = xb_array_create(4, 3, NULL, &e);
+  if (!da || xb_array_set_g(da, dg, &e))
+    return die("dz array", &e);
+  const unsigned z[4] = {3, 0, 15, 9};
+  int dz[3];
+  if (xb_read_dz(rc, da, XB_ROW, z, 4, 0.2, XB_LINE_FLOAT, 0, dz, &e))
+    return die("dz", &e);
+  long long dzl[3] = {dz[0], dz[1], dz[2]};
+  puti("dz", dzl, 3);
+  xb_transient_params tp;
+  xb_param_defaults(&xb_transient_param_set, &tp);
+  const double tv[4] = {0.7, 0.7, 0.5, 0.7}; /* 0.2 V above V_reset */
+  int tsp[3];
+  double tt[3 * 4];
+  xb_transient_stats tst;
+  if (xb_read_transient(rc, da, XB_ROW, tv, NULL, XB_LINE_FLOAT, 0, NULL,
+                        &tp, tsp, tt, 4, &tst, &e))
+    return die("transient", &e);
+  long long tspl[3] = {tsp[0], tsp[1], tsp[2]};
+  puti("transient_spikes", tspl, 3);
+  put("transient_t0", tt, 1);
+  xb_array_free(da);
+  xb_read_free(rc);
   return 0;
 }

@@ -23,8 +23,10 @@ from . import device
 from .device import *          # noqa: F401,F403
 from . import array
 from .array import *           # noqa: F401,F403
+from . import read
+from .read import *            # noqa: F401,F403
 
-__all__ = ["library_path", "errors", "params", "device", "array",
+__all__ = ["library_path", "errors", "params", "device", "array", "read",
            "XbarError"] + \
     errors.__all__ + params.__all__ + device.__all__ + \
-    array.__all__
+    array.__all__ + read.__all__
