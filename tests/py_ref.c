@@ -204,5 +204,106 @@ int main(void)
   put("transient_t0", tt, 1);
   xb_array_free(da);
   xb_read_free(rc);
+
+  /* the overlap write: generators, the overlap table, a parallel write */
+  xb_write_params wp;
+  xb_param_defaults(&xb_write_param_set, &wp);
+  double zw[2], rp[16];
+  int nrp, hrp;
+  if (xb_write_z_window(&wp, 5, 1, &zw[0], &zw[1], &e) ||
+      xb_write_r_pulses(&wp, -3, 1, rp, 16, &nrp, &hrp, &e))
+    return die("write generators", &e);
+  put("write_zwin", zw, 2);
+  put("write_rpulses", rp, (size_t)nrp);
+  long long hl = hrp;
+  puti("write_rhalf", &hl, 1);
+  double ov[31 * 3], id[31 * 3];
+  for (int r = -15; r <= 15; r++)
+    for (int zz = 0; zz < 3; zz++) {
+      ov[(r + 15) * 3 + zz] = xb_write_overlap(&wp, r, zz * 7);
+      id[(r + 15) * 3 + zz] = xb_write_ideal(&wp, r, zz * 7);
+    }
+  put("write_overlap", ov, 31 * 3);
+  put("write_ideal", id, 31 * 3);
+  xb_device *wd = xb_device_load(XB_SOURCE_DIR "/models/pcmo_parca.ini", &e);
+  xb_cells *wc = wd ? xb_cells_create(wd, 9, 2, &e) : NULL;
+  xb_array *wa = xb_array_create(3, 3, NULL, &e);
+  if (!wc || !wa || xb_cells_reset(wc, 2e-8, &e) ||
+      xb_array_set_cells(wa, wc, &e))
+    return die("write setup", &e);
+  const int wr[3] = {3, -5, 0}, wz[3] = {4, 16, 0};
+  xb_write_stats ws;
+  if (xb_write_parallel(wa, wc, &wp, wr, wz, &ws, &e))
+    return die("write", &e);
+  put("write_g", xb_cells_g(wc), 9);
+  long long wsl = ws.slices;
+  puti("write_slices", &wsl, 1);
+  put("write_vfull_min", &ws.v_full_min, 1);
+  xb_array_free(wa);
+  xb_cells_free(wc);
+  xb_device_free(wd);
+
+  /* SAR ADC with mismatch and noise */
+  xb_sar_params sarp;
+  xb_param_defaults(&xb_sar_param_set, &sarp);
+  sarp.bits = 6;
+  sarp.sigma_cu = 0.02;
+  sarp.noise = 1e-3;
+  xb_sar *sar = xb_sar_create(&sarp, 5, &e);
+  if (!sar)
+    return die("sar", &e);
+  double svin[50];
+  long long scode[50];
+  for (int k = 0; k < 50; k++) {
+    svin[k] = 0.0199 * k;
+    scode[k] = xb_sar_convert(sar, svin[k], k % 3 == 0 ? 4 : 0, (uint64_t)k);
+  }
+  put("sar_vin", svin, 50);
+  puti("sar_codes", scode, 50);
+  double sinl[64], slev[64];
+  if (xb_sar_code_density(sar, 16, NULL, NULL, sinl, &e))
+    return die("code density", &e);
+  for (uint32_t c2 = 0; c2 < 64; c2++)
+    slev[c2] = xb_sar_level(sar, c2);
+  put("sar_inl", sinl, 64);
+  put("sar_levels", slev, 64);
+  xb_sar_free(sar);
+
+  /* sliced weights: MVM through an 8-bit ideal ADC, OPA, CRS */
+  xb_slicing lay = {3, {2, 2, 2}, {3, 3, 4}};
+  xb_sliced *w = xb_sliced_create(4, 3, &lay, &e);
+  int64_t W[12], y[3], Wb[12];
+  for (int k = 0; k < 12; k++)
+    W[k] = k * 5 - 30;
+  xb_sar_params ip;
+  xb_param_defaults(&xb_sar_param_set, &ip);
+  ip.bits = 6;
+  ip.v_fs = 0.5;
+  xb_sar *iadc = xb_sar_create(&ip, 1, &e);
+  const int64_t x[4] = {3, -4, 7, -8};
+  if (!w || !iadc || xb_sliced_set(w, W, &e) ||
+      xb_sliced_mvm(w, x, 4, iadc, 0, y, &e))
+    return die("sliced", &e);
+  long long yl[3] = {y[0], y[1], y[2]};
+  puti("sliced_mvm_adc", yl, 3);
+  const int32_t ob[4] = {1, -2, 3, 0}, oa[3] = {2, 1, -1};
+  size_t clip;
+  if (xb_sliced_opa(w, ob, oa, &clip, &e))
+    return die("opa", &e);
+  xb_sliced_get(w, Wb);
+  long long wl[13];
+  for (int k = 0; k < 12; k++)
+    wl[k] = Wb[k];
+  wl[12] = (long long)clip;
+  puti("sliced_opa_w_clip", wl, 13);
+  if (xb_sliced_crs(w, &e))
+    return die("crs", &e);
+  const int32_t *lv0 = xb_sliced_levels(w, 0);
+  long long l0[12];
+  for (int k = 0; k < 12; k++)
+    l0[k] = lv0[k];
+  puti("sliced_crs_levels0", l0, 12);
+  xb_sar_free(iadc);
+  xb_sliced_free(w);
   return 0;
 }

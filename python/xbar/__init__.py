@@ -25,8 +25,11 @@ from . import array
 from .array import *           # noqa: F401,F403
 from . import read
 from .read import *            # noqa: F401,F403
+from . import write, mvm
+from .write import *           # noqa: F401,F403
+from .mvm import *             # noqa: F401,F403
 
-__all__ = ["library_path", "errors", "params", "device", "array", "read",
+__all__ = ["library_path", "errors", "params", "device", "array", "read", "write", "mvm",
            "XbarError"] + \
     errors.__all__ + params.__all__ + device.__all__ + \
-    array.__all__ + read.__all__
+    array.__all__ + read.__all__ + write.__all__ + mvm.__all__
