@@ -305,5 +305,33 @@ int main(void)
   puti("sliced_crs_levels0", l0, 12);
   xb_sar_free(iadc);
   xb_sliced_free(w);
+
+  /* Monte Carlo: LHS samples of two parameters, a quantile, a summary */
+  xb_mc_param mp[2];
+  memset(mp, 0, sizeof mp);
+  strcpy(mp[0].name, "v_th");
+  mp[0].dist = XB_DIST_NORMAL;
+  mp[0].mean = 0.53;
+  mp[0].sigma = 0.003;
+  strcpy(mp[1].name, "c_int");
+  mp[1].dist = XB_DIST_TRUNCNORMAL;
+  mp[1].mean = 150e-15;
+  mp[1].sigma = 20e-15;
+  mp[1].lo = 120e-15;
+  mp[1].hi = 170e-15;
+  xb_mc_study *ms = xb_mc_study_create(mp, 2, 16, 9, 1, &e);
+  if (!ms)
+    return die("study", &e);
+  double mx[32];
+  for (size_t i = 0; i < 16; i++)
+    xb_mc_sample(ms, i, &mx[2 * i]);
+  put("mc_samples", mx, 32);
+  double mq = xb_mc_quantile(xb_mc_study_param(ms, 1), 0.3);
+  put("mc_quantile", &mq, 1);
+  xb_mc_summary sm;
+  xb_mc_summarize(mx, 32, &sm);
+  double smv[7] = {sm.mean, sm.sigma, sm.min, sm.max, sm.q05, sm.q50, sm.q95};
+  put("mc_summary", smv, 7);
+  xb_mc_study_free(ms);
   return 0;
 }

@@ -25,11 +25,14 @@ from . import array
 from .array import *           # noqa: F401,F403
 from . import read
 from .read import *            # noqa: F401,F403
-from . import write, mvm
+from . import write
 from .write import *           # noqa: F401,F403
+from . import mvm
 from .mvm import *             # noqa: F401,F403
+from . import mc
+from .mc import *              # noqa: F401,F403
 
-__all__ = ["library_path", "errors", "params", "device", "array", "read", "write", "mvm",
-           "XbarError"] + \
-    errors.__all__ + params.__all__ + device.__all__ + \
-    array.__all__ + read.__all__ + write.__all__ + mvm.__all__
+_MODULES = [errors, params, device, array, read, write, mvm, mc]
+__all__ = ["library_path", "XbarError"] + \
+    [m.__name__.rsplit(".", 1)[1] for m in _MODULES] + \
+    [n for m in _MODULES for n in m.__all__]

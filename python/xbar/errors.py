@@ -18,7 +18,7 @@ import math
 
 from ._lib import lib
 
-__all__ = ["XbarError", "Err", "check", "raise_err", "by_code", "by_name"]
+__all__ = ["XbarError"]      # + one name per status class (below)
 
 
 class Err(C.Structure):
