@@ -122,3 +122,18 @@ def test_bad_inputs():
 def test_fortran_order_input_is_converted(ref):
     g = np.asfortranarray(np.reshape(ref["array_g"], (3, 4)))
     assert np.array_equal(xbar.Array(g).g, np.reshape(ref["array_g"], (3, 4)))
+
+
+def test_read_into_buffers(arr, ref):
+    bufs = (np.empty(4), np.empty((3, 4)), np.empty((3, 4)))
+    r = arr.read([0.1, 0.2, 0.3], out=bufs)
+    assert r.i is bufs[0] and r.v_col is bufs[2]
+    assert r.i.tolist() == ref["array_read_i"]
+    assert r.v_row.ravel().tolist() == ref["array_read_vrow"]
+    with pytest.raises(ValueError):
+        arr.read([0.1, 0.2, 0.3], out=(np.empty(4, np.float32),
+                                       bufs[1], bufs[2]))
+    with pytest.raises(ValueError):
+        arr.read([0.1, 0.2, 0.3], out=(np.empty(4),))
+    assert arr.read([0.1, 0.2, 0.3], nodes=False,
+                    out=(np.empty(4),)).v_row is None

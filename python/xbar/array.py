@@ -67,6 +67,20 @@ def _unselected(mode):
                          "(driven at v_bias), got %r" % (mode,)) from None
 
 
+def _outputs(out, nodes, ishape, nshape):
+    out = tuple(out)
+    want = [ishape] + ([nshape, nshape] if nodes else [])
+    if len(out) < len(want):
+        raise ValueError("out: %d arrays needed" % len(want))
+    for a, shp in zip(out, want):
+        if not (isinstance(a, np.ndarray) and a.dtype == np.float64 and
+                a.shape == shp and a.flags.c_contiguous and
+                a.flags.writeable):
+            raise ValueError("out: writeable C-contiguous float64 arrays "
+                             "of shapes %s" % (want,))
+    return (out[0],) + ((out[1], out[2]) if nodes else (None, None))
+
+
 class Array(Owned):
     """An N x M passive crosspoint array (xb_array).
 
@@ -285,13 +299,16 @@ class Array(Owned):
         return r.value
 
     def read(self, v, axis="row", mode="float", active=None, v_bias=0.0,
-             v_sense=0.0, nodes=True):
+             v_sense=0.0, nodes=True, out=None):
         """Read (xb_array_read): lines of `axis` with active[k] (None: all)
         driven at v[k], the inactive ones floating (mode 'float') or driven
         at v_bias (mode 'bias'), every line of the other axis sensed at
         v_sense. Returns ReadResult(i, v_row, v_col): the sensed currents
         (axis 'row': D.v, one per column) and, unless nodes=False, the node
-        voltages of the solved network."""
+        voltages of the solved network. out=(i, v_row, v_col) (or (i,)
+        with nodes=False): C-contiguous float64 arrays of those shapes to
+        fill and return instead of new ones, for loops that read often
+        (new arrays cost page faults of their own on large arrays)."""
         h = self._h
         ax = axis_code(axis)
         un = _unselected(mode)
@@ -299,15 +316,19 @@ class Array(Owned):
         va = as_array(v, np.float64, "v", size=n_in)
         act = None if active is None else \
             as_array(np.asarray(active) != 0, np.uint8, "active", size=n_in)
-        out = np.empty(n_out)
+        if out is None:
+            cur = np.empty(n_out)
+            vr = vc = None
+            if nodes:
+                vr, vc = np.empty(self.shape), np.empty(self.shape)
+        else:
+            cur, vr, vc = _outputs(out, nodes, (n_out,), self.shape)
         e = Err()
         check(lib.xb_array_read(h, ax, ptr(va), ptr(act), un, float(v_bias),
-                                float(v_sense), ptr(out), C.byref(e)), e)
-        if not nodes:
-            return ReadResult(out, None, None)
-        vr, vc = np.empty(self.shape), np.empty(self.shape)
-        lib.xb_array_node_v(h, ptr(vr), ptr(vc))
-        return ReadResult(out, vr, vc)
+                                float(v_sense), ptr(cur), C.byref(e)), e)
+        if nodes:
+            lib.xb_array_node_v(h, ptr(vr), ptr(vc))
+        return ReadResult(cur, vr, vc)
 
     def bias_write(self, v_row, v_col):
         """Drive every row at v_row[i], every column at v_col[j] and solve;
