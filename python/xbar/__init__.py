@@ -36,3 +36,4 @@ _MODULES = [errors, params, device, array, read, write, mvm, mc]
 __all__ = ["library_path", "XbarError"] + \
     [m.__name__.rsplit(".", 1)[1] for m in _MODULES] + \
     [n for m in _MODULES for n in m.__all__]
+from . import data, learn; from .data import *; from .learn import *; __all__ += ["data", "learn"] + data.__all__ + learn.__all__  # noqa: E402,E702,F401,F403  the learner and its patches (xbar/learn.h, data.h)
