@@ -101,7 +101,11 @@ bench: deps build
 	for b in $(BUILD)/experiments/bench_*; do \
 	  [ -x "$$b" ] || continue; found=1; echo "== $$b"; "$$b"; \
 	done; \
-	[ $$found = 1 ] || echo "bench: no benchmark programs yet"
+	[ $$found = 1 ] || echo "bench: no benchmark programs yet"; \
+	for b in experiments/bench_*.py; do \
+	  [ -f "$$b" ] || continue; echo "== $$b"; \
+	  XBAR_LIBRARY=$(CURDIR)/$(BUILD)/libxbar.so /usr/bin/python3 "$$b"; \
+	done
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD)
