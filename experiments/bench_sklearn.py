@@ -40,7 +40,9 @@ Both codes are non-negative.
 
 Threads: both run on the same OpenBLAS (numpy's and libxbar's), with its
 thread count (openblas_threads) and kernel (openblas_kernel, from
-threadpoolctl) in the JSON; sklearn's n_jobs is None (one process).
+threadpoolctl) in the JSON; sklearn's n_jobs is None (one process). --threads N limits OpenBLAS and
+OpenMP to N threads for both (threadpoolctl; default: as they are, one a
+core).
 OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, if set, are removed together from
 this run's environment (the script re-executes itself without them, so
 both learners run the kernel OpenBLAS picks for the CPU); --keep-env runs
@@ -51,7 +53,7 @@ xbar_rel_err, sk_rel_err, ratio_err = xbar_rel_err / sk_rel_err, both mean
 L0 and the settings. Target (issue 18): ratio_pps >= 1.2 at ratio_err <= 1.
 
 usage: bench_sklearn.py [--train N] [--test N] [--reps K] [--alpha A]
-                        [--lambda L] [--eta E] [--keep-env]
+                        [--lambda L] [--eta E] [--threads N] [--keep-env]
 """
 import argparse
 import json
@@ -171,8 +173,13 @@ def main():
     ap.add_argument("--eta", type=float, default=0.08)
     ap.add_argument("--alpha", type=float, default=0.1,
                     help="sklearn's training alpha")
+    ap.add_argument("--threads", type=int, default=0,
+                    help="BLAS/OpenMP threads for both (0: as they are)")
     ap.add_argument("--keep-env", action="store_true")
     o = ap.parse_args()
+    if o.threads > 0:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(limits=o.threads)
 
     from sklearn import __version__ as sk_version
     from sklearn.decomposition import MiniBatchDictionaryLearning
