@@ -40,9 +40,9 @@ Both codes are non-negative.
 
 Threads: both run on the same OpenBLAS (numpy's and libxbar's), with its
 thread count (openblas_threads) and kernel (openblas_kernel, from
-threadpoolctl) in the JSON; sklearn's n_jobs is None (one process). --threads N limits OpenBLAS and
-OpenMP to N threads for both (threadpoolctl; default: as they are, one a
-core).
+threadpoolctl) in the JSON; sklearn's n_jobs is None (one process).
+--threads N limits OpenBLAS and OpenMP to N threads for both
+(threadpoolctl; default: as they are, one a core).
 OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, if set, are removed together from
 this run's environment (the script re-executes itself without them, so
 both learners run the kernel OpenBLAS picks for the CPU); --keep-env runs

@@ -469,10 +469,9 @@ def test_idx_and_mnist_loader(tmp_path):
         assert ps.x.tobytes() == qs.x.tobytes()
         assert np.array_equal(ps.origin["label"], lab[ps.origin["image"]])
         for k in range(30):
-            o = ps.origin[k]
-            assert ps.x[k].tobytes() == (pix[o["image"], o["row"]:o["row"] + 10,
-                                             o["col"]:o["col"] + 10].ravel()
-                                         / 255.0).tobytes()
+            i, r, c = ps.origin[k][["image", "row", "col"]]
+            want = pix[i, r:r + 10, c:c + 10].ravel() / 255.0
+            assert ps.x[k].tobytes() == want.tobytes()
     with pytest.raises(xbar.IOError_, match="fetch-mnist"):
         xbar.mnist_load(tmp_path / "empty")
     bad = np.full((2, 28, 28), 7, np.uint8)

@@ -5,7 +5,7 @@ patches as the C demo (experiments/parca_demo.c) bit for bit.
     im = xbar.mnist_load()                      # the cached 10,000 digits
     tr = xbar.patches(im, 0, 8000, count=20000, seed=1)
     te = xbar.patches(im, 8000, 10000, count=2000, seed=2)
-    tr.x                                        # (20000, 100) float64 in [0, 1]
+    tr.x                                # (20000, 100) float64 in [0, 1]
     tr.origin["image"], tr.origin["label"]      # where each patch came from
     s = xbar.synth(xbar.SynthParams(n=5000), seed=1)   # s.x, s.d, s.z
 

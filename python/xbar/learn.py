@@ -77,6 +77,7 @@ bit (python/tests/test_learn.py).
 """
 import ctypes as C
 import inspect
+import keyword
 import os
 from collections import namedtuple
 
@@ -191,8 +192,7 @@ def _ctor_names():
     """(python name, table row) of the xb_learn_params fields."""
     out = []
     for r in LearnParams._rows:
-        n = r.name + "_" if r.name in ("lambda",) or \
-            not r.name.isidentifier() else r.name
+        n = r.name + "_" if keyword.iskeyword(r.name) else r.name
         out.append((n, r))
     return out
 
