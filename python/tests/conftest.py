@@ -8,8 +8,8 @@ import sys
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SRC = os.environ.get("XBAR_SOURCE_DIR",
-                     os.path.normpath(os.path.join(HERE, os.pardir, os.pardir)))
+SRC = os.environ.get("XBAR_SOURCE_DIR", os.path.normpath(
+    os.path.join(HERE, os.pardir, os.pardir)))
 sys.path.insert(0, os.path.join(SRC, "python"))
 
 

@@ -4,7 +4,6 @@ source tree)."""
 import os
 import shutil
 import subprocess
-import sys
 
 import pytest
 

@@ -1,6 +1,5 @@
 """Read circuits against py_ref (bit for bit) and the ideal comparator's
 closed form floor(I T / (C dV))."""
-import math
 import os
 
 import numpy as np

@@ -18,7 +18,7 @@ import numpy as np
 from ._lib import lib
 from ._handle import Owned
 from ._arrays import as_array, ptr
-from .errors import Err, check, raise_err, InvalidArgumentError
+from .errors import Err, check, raise_err
 from . import params as _params
 
 __all__ = ["Device", "Cells", "ExpFit", "fit", "device_types", "exp_b",

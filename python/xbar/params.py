@@ -255,7 +255,7 @@ def class_for_set(addr, pyname=None):
 
 
 def param_class(symbol, pyname):
-    """The Params class of the exported set `symbol` (e.g. xb_array_param_set)."""
+    """The Params class of the exported set `symbol` (xb_array_param_set)."""
     return class_for_set(C.addressof(_SetC.in_dll(lib, symbol)), pyname)
 
 
@@ -275,4 +275,5 @@ LearnParams = param_class("xb_learn_param_set", "LearnParams")
 PatchParams = param_class("xb_patch_param_set", "PatchParams")
 SynthParams = param_class("xb_synth_param_set", "SynthParams")
 
-__all__ += [n for n in list(globals()) if n.endswith("Params") and n != "Params"]
+__all__ += [n for n in list(globals())
+            if n.endswith("Params") and n != "Params"]

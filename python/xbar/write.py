@@ -34,7 +34,8 @@ class OverlapWrite:
 
     def __init__(self, params=None):
         p = _params.WriteParams.coerce(params)
-        self.params = (_params.WriteParams() if p is None else p.copy()).check()
+        p = _params.WriteParams() if p is None else p.copy()
+        self.params = p.check()
 
     def z_window(self, z, h):
         """[t0, t1) (s) of the Z window of value z in half h (0, 1)."""
