@@ -66,15 +66,11 @@ static double rate(const xb_patches *tr, int n, int fidelity, int accum,
 int main(int argc, char **argv)
 {
   int n_ideal = 100000, n_beh = 20000, n_cir = 3;
-  xbx_opt opts[] = {
+  XBX_PARSE(prog,
     XBX_INT("ideal", &n_ideal, "", 1, 10000000, "patches of the ideal run"),
     XBX_INT("behavioral", &n_beh, "", 1, 10000000,
             "patches of each behavioral run"),
-    XBX_INT("circuit", &n_cir, "", 1, 10000000, "patches of the circuit run"),
-    XBX_END};
-  int rc = xbx_parse(&prog, opts, argc, argv);
-  if (rc != XBX_RUN)
-    return rc;
+    XBX_INT("circuit", &n_cir, "", 1, 10000000, "patches of the circuit run"));
   xb_err err;
   xbx_data d;
   xb_write_params wp;

@@ -21,14 +21,10 @@
  *     int rows = 100;                        // the defaults --help shows
  *     double vread = 1.0;
  *     const char *outdir = XB_SOURCE_DIR "/plots";
- *     xbx_opt opts[] = {
+ *     XBX_PARSE(prog,                        // returns 0 after --help, 2 if bad
  *       XBX_INT("rows", &rows, "", 1, 4096, "array rows"),
  *       XBX_DOUBLE("vread", &vread, "V", -100, 100, "read voltage"),
- *       XBX_STR("out", &outdir, "DIR", "output folder"),
- *       XBX_END};
- *     int st = xbx_parse(&prog, opts, argc, argv);
- *     if (st != XBX_RUN)
- *       return st;                           // 0 after --help, 2 if bad
+ *       XBX_STR("out", &outdir, "DIR", "output folder"));
  *     if (rows < 2 && vread > 0)             // checks across options
  *       return xbx_usage_error(&prog, "--rows %d: ...", rows);
  *     ... the physics, a summary on stdout ...
@@ -129,6 +125,15 @@ typedef struct xbx_opt {
 
 /* xbx_parse's "go on". */
 #define XBX_RUN (-1)
+/* In main: parse argc, argv against the table of the entries given (no
+ * XBX_END) and return from main with 0 after --help, 2 if bad. */
+#define XBX_PARSE(prog, ...)                                                  \
+  do {                                                                        \
+    const xbx_opt xbx_opts_[] = {__VA_ARGS__, XBX_END};                       \
+    int xbx_st_ = xbx_parse(&(prog), xbx_opts_, argc, argv);                  \
+    if (xbx_st_ != XBX_RUN)                                                   \
+      return xbx_st_;                                                         \
+  } while (0)
 
 /* Parse argv[1..argc-1] against the table `opts` (ended by XBX_END),
  * in order, the last of a repeated option winning. -h or --help prints

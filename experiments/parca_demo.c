@@ -192,7 +192,7 @@ int main(int argc, char **argv)
    * of its 12-pass value there; eta 0.04 is noisy, 0.1 diverges). */
   opts o = {50000, 5000, 8, 25000, 12, 6, 10, 40, SRC "/plots", 1, 0,
             0.21, 0.08, 0.1, 0.02};
-  xbx_opt table[] = {
+  XBX_PARSE(prog,
     XBX_INT("train", &o.train, "", 1, NMAX, "training patches"),
     XBX_INT("test", &o.test, "", 1, NMAX, "held-out patches"),
     XBX_U64("seed", &o.seed, "seed of the patches and the dictionary"),
@@ -216,12 +216,8 @@ int main(int argc, char **argv)
             "held-out patches the circuit runs are evaluated on"),
     XBX_FLAG("synthetic", &o.synthetic,
              "the synthetic ground-truth task even if MNIST is cached"),
-    XBX_STR("out", &o.out, "DIR", "output folder"),
-    XBX_END};
-  int rc = xbx_parse(&prog, table, argc, argv);
-  if (rc != XBX_RUN)
-    return rc;
-  rc = 1;
+    XBX_STR("out", &o.out, "DIR", "output folder"));
+  int rc = 1;
   xb_err err;
   xb_learner *li = NULL, *lc = NULL, *lca = NULL, *lr = NULL;
   xb_device *dlin = NULL;

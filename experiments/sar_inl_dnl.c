@@ -86,18 +86,14 @@ int main(int argc, char **argv)
   int bits = 8, instances = 400, per_lsb = 64;
   double sigma = 0.01;
   const char *outdir = XB_SOURCE_DIR "/plots";
-  xbx_opt opts[] = {
+  XBX_PARSE(prog,
     XBX_INT("bits", &bits, "", 2, 14, "resolution in bits"),
     XBX_DOUBLE("sigma", &sigma, "", 0, 0.5,
                "relative sigma of each unit capacitor"),
     XBX_INT("instances", &instances, "", 2, 1000000,
             "Monte Carlo instances"),
     XBX_INT("per-lsb", &per_lsb, "", 1, 4096, "ramp samples per LSB"),
-    XBX_STR("out", &outdir, "DIR", "output folder"),
-    XBX_END};
-  int rc = xbx_parse(&prog, opts, argc, argv);
-  if (rc != XBX_RUN)
-    return rc;
+    XBX_STR("out", &outdir, "DIR", "output folder"));
   xb_err err;
   size_t codes = (size_t)1 << bits;
   /* dnl, inl: scratch; d0, i0: instance 0; sums and sums of squares. */
