@@ -76,7 +76,7 @@ int main(int argc, char **argv)
   xb_write_params wp;
   double *D0 = NULL;
   int nmax = n_ideal > n_beh ? n_ideal : n_beh;
-  rc = xbx_data_load(&d, prog.name, 0, nmax, 0, 1, &err);
+  int rc = xbx_data_load(&d, prog.name, 0, nmax, 0, 1, &err);
   xb_device *dev = rc ? NULL : xb_device_load(SRC "/models/pcmo_parca.ini",
                                               &err);
   xb_read *rd = dev ? xb_read_create(xb_read_diff, NULL, &err) : NULL;

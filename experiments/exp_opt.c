@@ -9,6 +9,9 @@
  */
 #include "exp_util.h"
 
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define WIDTH 79 /* of the man page */
@@ -18,6 +21,42 @@
 #define XBX_STR_(x) XBX_STR2_(x)
 
 /* ---- values -------------------------------------------------------------- */
+
+/* A whole string; 1, or 0 on junk or out of [lo, hi]. */
+static int parse_int(const char *s, int lo, int hi, int *out)
+{
+  char *end;
+  errno = 0;
+  long v = strtol(s, &end, 10);
+  if (end == s || *end || errno || v < lo || v > hi)
+    return 0;
+  *out = (int)v;
+  return 1;
+}
+
+static int parse_double(const char *s, double lo, double hi, double *out)
+{
+  char *end;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (end == s || *end || errno || !isfinite(v) || v < lo || v > hi)
+    return 0;
+  *out = v;
+  return 1;
+}
+
+static int parse_u64(const char *s, unsigned long long *out)
+{
+  char *end;
+  errno = 0;
+  if (*s == '-')
+    return 0;
+  unsigned long long v = strtoull(s, &end, 0);
+  if (end == s || *end || errno)
+    return 0;
+  *out = v;
+  return 1;
+}
 
 /* The placeholder of an option's value: "--rows N", "--vread V". */
 static const char *meta(const xbx_opt *o)
@@ -93,7 +132,7 @@ static int parse_ints(const char *s, int lo, int hi, xbx_ints *l)
   for (char *c = buf, *e; c; c = e) {
     if ((e = strchr(c, ',')))
       *e++ = 0;
-    if (t.n == XBX_MAX_INTS || !xbx_parse_int(c, lo, hi, &t.v[t.n++]))
+    if (t.n == XBX_MAX_INTS || !parse_int(c, lo, hi, &t.v[t.n++]))
       return 0;
   }
   *l = t;
@@ -107,11 +146,11 @@ static int set_value(const xbx_opt *o, const char *v)
   const char *w;
   switch (o->type) {
   case XBX_T_INT:
-    return xbx_parse_int(v, (int)o->lo, (int)o->hi, o->dst);
+    return parse_int(v, (int)o->lo, (int)o->hi, o->dst);
   case XBX_T_DOUBLE:
-    return xbx_parse_double(v, o->lo, o->hi, o->dst);
+    return parse_double(v, o->lo, o->hi, o->dst);
   case XBX_T_U64:
-    return xbx_parse_u64(v, o->dst);
+    return parse_u64(v, o->dst);
   case XBX_T_INTS:
     return parse_ints(v, (int)o->lo, (int)o->hi, o->dst);
   case XBX_T_CHOICE:

@@ -10,9 +10,10 @@
 
 #include <math.h>
 #include <stdarg.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+
+static int json_vprint(int spaced, const char *spec, va_list ap);
 
 #define MAX_FILES 16
 #define MAX_PLOTS 4
@@ -147,7 +148,7 @@ int xbx_out_end(xbx_out *o, int spaced, const char *spec, ...)
     return 0;
   va_list ap;
   va_start(ap, spec);
-  bad = xbx_json_vprint(spaced, spec, ap) != 0;
+  bad = json_vprint(spaced, spec, ap) != 0;
   va_end(ap);
   return bad;
 }
@@ -165,7 +166,7 @@ static char value_kind(const char *v, size_t n)
   return c && c + 1 == n && strchr("fFeEgGaA", v[c]) ? 'f' : 'v';
 }
 
-int xbx_json_vprint(int spaced, const char *spec, va_list ap)
+static int json_vprint(int spaced, const char *spec, va_list ap)
 {
   /* The spec with "=" and the spaces between items turned into the
    * separators RS and US, formatted at once by vsnprintf, then split. */
@@ -232,7 +233,7 @@ int xbx_json_print(int spaced, const char *spec, ...)
 {
   va_list ap;
   va_start(ap, spec);
-  int rc = xbx_json_vprint(spaced, spec, ap);
+  int rc = json_vprint(spaced, spec, ap);
   va_end(ap);
   return rc;
 }

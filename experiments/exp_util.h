@@ -165,7 +165,6 @@ int xbx_usage_error(const xbx_prog *prog, const char *fmt, ...)
  * Returns 0, or -1 with a message on stderr if spec is malformed. */
 int xbx_json_print(int spaced, const char *spec, ...)
     __attribute__((format(printf, 2, 3)));
-int xbx_json_vprint(int spaced, const char *spec, va_list ap);
 
 /* ---- the outputs of a run ---------------------------------------------- */
 
@@ -241,14 +240,7 @@ double *xbx_dict_init(const xb_patches *tr, int atoms, uint64_t seed);
 /* Patches per second and other speeds: a monotonic clock, seconds. */
 double xbx_now(void);
 
-/* ---- the lower layer ------------------------------------------------------ */
-/* What the scaffold is built on; programs not yet converted use it, and so
- * does a program writing a file outside an output folder (mc_run). */
-
-/* Parse a whole string; 1 on success, 0 on junk or out of [lo, hi]. */
-int xbx_parse_int(const char *s, int lo, int hi, int *out);
-int xbx_parse_double(const char *s, double lo, double hi, double *out);
-int xbx_parse_u64(const char *s, unsigned long long *out);
+/* ---- the lower layer (mc_run writes a file outside an output folder) -- */
 
 /* A file written under "<path>.tmp" and renamed to <path> on commit. */
 typedef struct xbx_file {
@@ -266,12 +258,6 @@ void xbx_file_abort(xbx_file *f);
 /* Create folder `out` if needed (one level); 0, or -1 with a message on
  * stderr naming program `name`. */
 int xbx_make_dir(const char *out, const char *name);
-
-/* Create folder `out` if needed, put "<out>/<name>.csv" and
- * "<out>/<name>.png" into csv and png (n bytes each) and open the CSV with
- * xbx_file_open. NULL (with a message on stderr) on failure. */
-xbx_file *xbx_open_outputs(const char *out, const char *name, char *csv,
-                           char *png, size_t n);
 
 /* Run `gnuplot -e "<vars>; png='<tmp>'" script`, then check the exit status
  * and that the PNG is not empty before renaming it to `png`. 0 on success;

@@ -101,7 +101,7 @@ int main(int argc, char **argv)
                "driver output resistance (not set: the array default)"),
     XBX_U64("seed", &seed, "seed of the conductances and the selection"));
   size_t n = (size_t)rows, m = (size_t)cols, nm = n * m;
-  rc = 1;
+  int rc = 1;
   xb_err err;
   xb_device *dev = NULL;
   xb_array *a = NULL;

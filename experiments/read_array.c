@@ -141,7 +141,7 @@ int main(int argc, char **argv)
   const xb_read_type *rt = se ? xb_read_se_adaptive : xb_read_diff;
   const char *circuit = rt->name;
   size_t n = (size_t)rows, m = (size_t)cols;
-  rc = 1;
+  int rc = 1;
   xb_err err;
   xb_read *r = NULL;
   xbx_dz d = {0};

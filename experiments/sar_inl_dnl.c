@@ -211,7 +211,7 @@ int main(int argc, char **argv)
   }
   xbx_out_plot(out, "sar_inl_dnl", "bits=%d; sig=%.17g; inst=%d; per=%d",
                bits, sigma, instances, per_lsb);
-  rc = xbx_out_end(out, 0,
+  int rc = xbx_out_end(out, 0,
                    "experiment=%s bits=%d sigma_cu=%g instances=%d "
                    "per_lsb=%d inl_sigma_mid=%.6g "
                    "inl_sigma_mid_analytic=%.6g inl_ratio_mid=%.4f "

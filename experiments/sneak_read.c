@@ -171,7 +171,7 @@ int main(int argc, char **argv)
                            "threshold --vth (%g V), or the columns never "
                            "charge up to it", o.vread, o.v1);
   size_t n = (size_t)o.rows, m = (size_t)o.cols;
-  rc = 1;
+  int rc = 1;
   xbx_dz d = {0};
   xbx_out *out = NULL;
   /* Per column: G_active, G_inactive, G_i / G_a, the ideal currents at V0
