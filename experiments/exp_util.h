@@ -21,7 +21,7 @@
  *     int rows = 100;                        // the defaults --help shows
  *     double vread = 1.0;
  *     const char *outdir = XB_SOURCE_DIR "/plots";
- *     XBX_PARSE(prog,                        // returns 0 after --help, 2 if bad
+ *     XBX_PARSE(prog,                     // returns 0 after --help, 2 if bad
  *       XBX_INT("rows", &rows, "", 1, 4096, "array rows"),
  *       XBX_DOUBLE("vread", &vread, "V", -100, 100, "read voltage"),
  *       XBX_STR("out", &outdir, "DIR", "output folder"));
@@ -104,23 +104,21 @@ typedef struct xbx_opt {
 } xbx_opt;
 
 /* The table entries; the destination's type is checked at compile time. */
-#define XBX_PTR_(T, p) ((void *)(1 ? (p) : (T *)0))
-#define XBX_INT(name, p, unit, lo, hi, help)                                  \
-  {name, XBX_T_INT, XBX_PTR_(int, p), unit, lo, hi, NULL, help}
-#define XBX_DOUBLE(name, p, unit, lo, hi, help)                               \
-  {name, XBX_T_DOUBLE, XBX_PTR_(double, p), unit, lo, hi, NULL, help}
-#define XBX_U64(name, p, help)                                                \
-  {name, XBX_T_U64, XBX_PTR_(unsigned long long, p), "", 0, 0, NULL, help}
-#define XBX_STR(name, p, what, help)                                          \
-  {name, XBX_T_STR, XBX_PTR_(const char *, p), what, 0, 0, NULL, help}
-#define XBX_FLAG(name, p, help)                                               \
-  {name, XBX_T_FLAG, XBX_PTR_(int, p), "", 0, 0, NULL, help}
-#define XBX_CHOICE(name, p, words, help)                                      \
-  {name, XBX_T_CHOICE, XBX_PTR_(int, p), "", 0, 0, words, help}
-#define XBX_INTS(name, p, unit, lo, hi, help)                                 \
-  {name, XBX_T_INTS, XBX_PTR_(xbx_ints, p), unit, lo, hi, NULL, help}
-#define XBX_ARG(placeholder, p, help)                                         \
-  {placeholder, XBX_T_ARG, XBX_PTR_(const char *, p), "", 0, 0, NULL, help}
+#define XBX_E_(n, T, C, p, u, lo, hi, w, h)                                    \
+  {n, XBX_T_##T, (void *)(1 ? (p) : (C *)0), u, lo, hi, w, h}
+#define XBX_INT(n, p, u, lo, hi, h) XBX_E_(n, INT, int, p, u, lo, hi, NULL, h)
+#define XBX_DOUBLE(n, p, u, lo, hi, h)                                        \
+  XBX_E_(n, DOUBLE, double, p, u, lo, hi, NULL, h)
+#define XBX_U64(n, p, h)                                                      \
+  XBX_E_(n, U64, unsigned long long, p, "", 0, 0, NULL, h)
+#define XBX_STR(n, p, what, h)                                                \
+  XBX_E_(n, STR, const char *, p, what, 0, 0, NULL, h)
+#define XBX_FLAG(n, p, h) XBX_E_(n, FLAG, int, p, "", 0, 0, NULL, h)
+#define XBX_CHOICE(n, p, words, h)                                            \
+  XBX_E_(n, CHOICE, int, p, "", 0, 0, words, h)
+#define XBX_INTS(n, p, u, lo, hi, h)                                          \
+  XBX_E_(n, INTS, xbx_ints, p, u, lo, hi, NULL, h)
+#define XBX_ARG(n, p, h) XBX_E_(n, ARG, const char *, p, "", 0, 0, NULL, h)
 #define XBX_END {NULL, XBX_T_END, NULL, NULL, 0, 0, NULL, NULL}
 
 /* xbx_parse's "go on". */
@@ -150,7 +148,7 @@ int xbx_parse(const xbx_prog *prog, const xbx_opt *opts, int argc,
 int xbx_usage_error(const xbx_prog *prog, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* ---- the JSON line --------------------------------------------------------- */
+/* ---- the JSON line ------------------------------------------------------ */
 
 /* Print one flat JSON object, one line, on stdout. `spec` is a printf
  * format of items "key=value" separated by single spaces, each value one
