@@ -147,7 +147,7 @@ int main(int argc, char **argv)
   xbx_ints sizes = {8, {32, 64, 128, 256, 512, 1024, 2048, 4096}};
   int klu_max = 512, ngs_max = 64, cases = 0;
   unsigned long long seed = 1;
-  xbx_opt opts[] = {
+  XBX_PARSE(prog,
     XBX_INTS("sizes", &sizes, "", 1, 16384, "array sizes n (n x n)"),
     XBX_INT("klu-max", &klu_max, "", 0, 1 << 20,
             "largest n solved by KLU (above: xbar at tol 1e-13)"),
@@ -155,11 +155,7 @@ int main(int argc, char **argv)
             "largest n solved by ngspice"),
     XBX_CHOICE("cases", &cases, "pcmo,high|pcmo|high|high,pcmo",
                "the cases to run"),
-    XBX_U64("seed", &seed, "seed of the conductances and drive voltages"),
-    XBX_END};
-  int rc = xbx_parse(&prog, opts, argc, argv);
-  if (rc != XBX_RUN)
-    return rc;
+    XBX_U64("seed", &seed, "seed of the conductances and drive voltages"));
   int do_case[2] = {cases != 2, cases != 1}; /* pcmo, high */
   xb_spice *spice = NULL;
   double ratio_ng64 = NAN, ratio_ref256_high = NAN, err_ref_max = 0;

@@ -60,12 +60,8 @@ static int same_file(const char *a, const char *b)
 int main(int argc, char **argv)
 {
   int samples = 100000;
-  xbx_opt opts[] = {
-      XBX_INT("samples", &samples, "", 1, 100000000, "samples per study"),
-      XBX_END};
-  int st = xbx_parse(&prog, opts, argc, argv);
-  if (st != XBX_RUN)
-    return st;
+  XBX_PARSE(prog,
+    XBX_INT("samples", &samples, "", 1, 100000000, "samples per study"));
   const char *studies[2] = {XB_SOURCE_DIR "/models/mc_fig220_se.ini",
                             XB_SOURCE_DIR "/models/mc_fig220_diff.ini"};
   char dir[] = "/tmp/xbar_bench_mc_XXXXXX";

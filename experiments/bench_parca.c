@@ -66,21 +66,17 @@ static double rate(const xb_patches *tr, int n, int fidelity, int accum,
 int main(int argc, char **argv)
 {
   int n_ideal = 100000, n_beh = 20000, n_cir = 3;
-  xbx_opt opts[] = {
+  XBX_PARSE(prog,
     XBX_INT("ideal", &n_ideal, "", 1, 10000000, "patches of the ideal run"),
     XBX_INT("behavioral", &n_beh, "", 1, 10000000,
             "patches of each behavioral run"),
-    XBX_INT("circuit", &n_cir, "", 1, 10000000, "patches of the circuit run"),
-    XBX_END};
-  int rc = xbx_parse(&prog, opts, argc, argv);
-  if (rc != XBX_RUN)
-    return rc;
+    XBX_INT("circuit", &n_cir, "", 1, 10000000, "patches of the circuit run"));
   xb_err err;
   xbx_data d;
   xb_write_params wp;
   double *D0 = NULL;
   int nmax = n_ideal > n_beh ? n_ideal : n_beh;
-  rc = xbx_data_load(&d, prog.name, 0, nmax, 0, 1, &err);
+  int rc = xbx_data_load(&d, prog.name, 0, nmax, 0, 1, &err);
   xb_device *dev = rc ? NULL : xb_device_load(SRC "/models/pcmo_parca.ini",
                                               &err);
   xb_read *rd = dev ? xb_read_create(xb_read_diff, NULL, &err) : NULL;

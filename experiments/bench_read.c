@@ -135,13 +135,9 @@ int main(int argc, char **argv)
 {
   xbx_ints sizes = {2, {16, 32}};
   unsigned long long seed = 1;
-  xbx_opt opts[] = {
+  XBX_PARSE(prog,
     XBX_INTS("sizes", &sizes, "", 1, 256, "array sizes n (n x n)"),
-    XBX_U64("seed", &seed, "seed of the conductances"),
-    XBX_END};
-  int rc = xbx_parse(&prog, opts, argc, argv);
-  if (rc != XBX_RUN)
-    return rc;
+    XBX_U64("seed", &seed, "seed of the conductances"));
   xb_err err;
   xb_spice *sp = xb_spice_create(&err);
   if (!sp) {

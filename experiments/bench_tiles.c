@@ -20,20 +20,25 @@
  * rms. --bit-serial 1 reads one bit plane per cycle (8 reads per input).
  *
  * One JSON line per path, then a final summary line.
- * usage: bench_tiles [--batch N] [--seconds S] [--rows R] [--cols C]
- *                    [--rw OHM] [--adc-bits N] [--bit-serial 0|1|2]
- *                    [--device FILE.ini] [--seed S]
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <omp.h>
 
 #include <xbar/xbar.h>
 
 #include "exp_util.h"
+
+static const xbx_prog prog = {
+  "bench_tiles", "inference throughput of an MLP on exact IR-drop tiles",
+  "A 784-256-10 MLP of random weights on rows x cols tiles of --device, "
+  "every tile's wire network solved exactly, against the ideal float path "
+  "of the same API; reports both throughputs, their ratio, the argmax "
+  "agreement and the rms output difference.",
+  "stdout one JSON line per path, then a summary line",
+  "bench_tiles --batch 200 --seconds 0.5"};
 
 enum { NIN = 784, NHID = 256, NOUT = 10 };
 
@@ -85,36 +90,18 @@ int main(int argc, char **argv)
   double seconds = 2.0, rw = 0.634;
   unsigned long long seed = 1;
   const char *device = XB_SOURCE_DIR "/models/pcmo_park2013.ini";
-  for (int a = 1; a < argc; a++) {
-    const char *o = argv[a], *v = a + 1 < argc ? argv[a + 1] : NULL;
-    int ok = v != NULL;
-    if (!strcmp(o, "--batch"))
-      ok = ok && xbx_parse_int(v, 1, 100000, &batch);
-    else if (!strcmp(o, "--seconds"))
-      ok = ok && xbx_parse_double(v, 0.0, 3600.0, &seconds);
-    else if (!strcmp(o, "--rows"))
-      ok = ok && xbx_parse_int(v, 1, 4096, &rows);
-    else if (!strcmp(o, "--cols"))
-      ok = ok && xbx_parse_int(v, 2, 4096, &cols);
-    else if (!strcmp(o, "--rw"))
-      ok = ok && xbx_parse_double(v, 1e-6, 1e9, &rw);
-    else if (!strcmp(o, "--adc-bits"))
-      ok = ok && xbx_parse_int(v, 0, 24, &adc_bits);
-    else if (!strcmp(o, "--bit-serial"))
-      ok = ok && xbx_parse_int(v, 0, 2, &bit_serial);
-    else if (!strcmp(o, "--device"))
-      device = v;
-    else if (!strcmp(o, "--seed"))
-      ok = ok && xbx_parse_u64(v, &seed);
-    else
-      ok = 0;
-    if (!ok) {
-      fprintf(stderr, "bench_tiles: bad option %s%s%s\n", o, v ? " " : "",
-              v ? v : "");
-      return 2;
-    }
-    a++;
-  }
+  XBX_PARSE(prog,
+    XBX_INT("batch", &batch, "", 1, 100000, "inputs per forward pass"),
+    XBX_DOUBLE("seconds", &seconds, "s", 0, 3600,
+               "minimum time of each throughput measurement"),
+    XBX_INT("rows", &rows, "", 1, 4096, "tile rows"),
+    XBX_INT("cols", &cols, "", 2, 4096, "tile columns"),
+    XBX_DOUBLE("rw", &rw, "Ohm", 1e-6, 1e9, "wire resistance per segment"),
+    XBX_INT("adc-bits", &adc_bits, "", 0, 24, "column ADC resolution"),
+    XBX_INT("bit-serial", &bit_serial, "", 0, 2,
+            "input encoding (1: one bit plane per read cycle)"),
+    XBX_STR("device", &device, "FILE", "device preset of the tiles"),
+    XBX_U64("seed", &seed, "seed of the weights, inputs and variation"));
   size_t n = (size_t)batch;
   double *W1 = malloc(NIN * NHID * sizeof(double));
   double *W2 = malloc(NHID * NOUT * sizeof(double));
@@ -184,20 +171,19 @@ int main(int argc, char **argv)
     agree += ai == ae;
   }
   size_t tiles = xb_tiled_tiles(exact.l1) + xb_tiled_tiles(exact.l2);
-  printf("{\"path\": \"ideal\", \"inputs_per_s\": %.6g}\n", ideal_ips);
-  printf("{\"path\": \"exact_ir_drop\", \"inputs_per_s\": %.6g, "
-         "\"build_s\": %.4g, \"tiles\": %zu}\n",
-         exact_ips, build_s, tiles);
-  printf("{\"bench\": \"tiles\", \"net\": \"784-256-10\", \"inputs\": "
-         "\"%s\", \"batch\": %zu, \"tile\": \"%dx%d\", \"rw\": %g, "
-         "\"adc_bits\": %d, \"bit_serial\": %d, \"tiles\": %zu, "
-         "\"build_s\": %.4g, \"ideal_inputs_per_s\": %.6g, "
-         "\"exact_inputs_per_s\": %.6g, \"ratio\": %.4g, "
-         "\"argmax_agree\": %.4g, \"rel_rms_diff\": %.4g, "
-         "\"threads\": %d}\n",
-         inputs, n, rows, cols, rw, adc_bits, bit_serial, tiles, build_s,
-         ideal_ips, exact_ips, exact_ips / ideal_ips, (double)agree / n,
-         sqrt(d2 / y2), omp_get_max_threads());
+  char tile[32];
+  snprintf(tile, sizeof tile, "%dx%d", rows, cols);
+  xbx_json_print(1, "path=%s inputs_per_s=%.6g", "ideal", ideal_ips);
+  xbx_json_print(1, "path=%s inputs_per_s=%.6g build_s=%.4g tiles=%zu",
+                 "exact_ir_drop", exact_ips, build_s, tiles);
+  xbx_json_print(1, "bench=%s net=%s inputs=%s batch=%zu tile=%s rw=%g "
+                 "adc_bits=%d bit_serial=%d tiles=%zu build_s=%.4g "
+                 "ideal_inputs_per_s=%.6g exact_inputs_per_s=%.6g "
+                 "ratio=%.4g argmax_agree=%.4g rel_rms_diff=%.4g threads=%d",
+                 "tiles", "784-256-10", inputs, n, tile, rw, adc_bits,
+                 bit_serial, tiles, build_s, ideal_ips, exact_ips,
+                 exact_ips / ideal_ips, (double)agree / n, sqrt(d2 / y2),
+                 omp_get_max_threads());
   xb_tiled_free(ideal.l1);
   xb_tiled_free(ideal.l2);
   xb_tiled_free(exact.l1);

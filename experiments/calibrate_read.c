@@ -278,17 +278,13 @@ int main(int argc, char **argv)
   const char *netlists = XB_SOURCE_DIR "/netlists";
   const char *outdir = XB_SOURCE_DIR "/models";
   int K = 0;
-  xbx_opt opts[] = {
-      XBX_STR("netlists", &netlists, "DIR",
-              "folder of the netlists and ptm65_xbar.lib (no blanks)"),
-      XBX_STR("out", &outdir, "DIR", "where the .ini files go"),
-      XBX_INT("mismatch", &K, "", 3, 1000000,
-              "instead: N samples of each circuit's thresholds under Vth "
-              "variation, written as mc_fig220_*.ini"),
-      XBX_END};
-  int st = xbx_parse(&prog, opts, argc, argv);
-  if (st != XBX_RUN)
-    return st;
+  XBX_PARSE(prog,
+    XBX_STR("netlists", &netlists, "DIR",
+            "folder of the netlists and ptm65_xbar.lib (no blanks)"),
+    XBX_STR("out", &outdir, "DIR", "where the .ini files go"),
+    XBX_INT("mismatch", &K, "", 3, 1000000,
+            "instead: N samples of each circuit's thresholds under Vth "
+            "variation, written as mc_fig220_*.ini"));
   if (strpbrk(netlists, " \n"))
     return xbx_usage_error(&prog, "--netlists %s: the folder may not "
                                   "contain blanks", netlists);

@@ -53,7 +53,7 @@ int main(int argc, char **argv)
   int devices = 20, pulses = 50;
   unsigned long long seed = 1;
   double c2c = -1;
-  xbx_opt opts[] = {
+  XBX_PARSE(prog,
     XBX_STR("model", &model, "FILE", "device preset"),
     XBX_STR("out", &outdir, "DIR", "output folder"),
     XBX_INT("devices", &devices, "", 1, 10000, "devices with variation"),
@@ -61,12 +61,8 @@ int main(int argc, char **argv)
             "LTP pulses, then as many LTD pulses"),
     XBX_U64("seed", &seed, "seed of the cycle-to-cycle variation"),
     XBX_DOUBLE("c2c", &c2c, "", 0, 1, "cycle-to-cycle sigma, fraction of "
-               "Gmax - Gmin per pulse (not set: the preset's)"),
-    XBX_END};
-  int rc = xbx_parse(&prog, opts, argc, argv);
-  if (rc != XBX_RUN)
-    return rc;
-  rc = 1;
+               "Gmax - Gmin per pulse (not set: the preset's)"));
+  int rc = 1;
   xb_err err;
   xb_device *ideal = NULL, *noisy = NULL, *preset = xb_device_load(model, &err);
   xb_cells *ci = NULL, *cn = NULL;

@@ -9,6 +9,9 @@
  */
 #include "exp_util.h"
 
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define WIDTH 79 /* of the man page */
@@ -18,6 +21,30 @@
 #define XBX_STR_(x) XBX_STR2_(x)
 
 /* ---- values -------------------------------------------------------------- */
+
+/* The whole of v as a number of o's type (int, double or unsigned long
+ * long) into *out: 1, or 0 on junk or out of [lo, hi]. */
+static int number(const xbx_opt *o, const char *v, void *out)
+{
+  char *e;
+  errno = 0;
+  if (o->type == XBX_T_U64) {
+    unsigned long long u = strtoull(v, &e, 0);
+    if (*v == '-' || e == v || *e || errno)
+      return 0;
+    *(unsigned long long *)out = u;
+    return 1;
+  }
+  int dbl = o->type == XBX_T_DOUBLE;
+  double x = dbl ? strtod(v, &e) : (double)strtol(v, &e, 10);
+  if (e == v || *e || errno || !isfinite(x) || x < o->lo || x > o->hi)
+    return 0;
+  if (dbl)
+    *(double *)out = x;
+  else
+    *(int *)out = (int)x;
+  return 1;
+}
 
 /* The placeholder of an option's value: "--rows N", "--vread V". */
 static const char *meta(const xbx_opt *o)
@@ -82,8 +109,8 @@ static void want(const xbx_opt *o, char *buf, size_t n)
   }
 }
 
-/* A comma-separated list into l, all or nothing. */
-static int parse_ints(const char *s, int lo, int hi, xbx_ints *l)
+/* A comma-separated list into o's destination, all or nothing. */
+static int parse_ints(const xbx_opt *o, const char *s)
 {
   xbx_ints t = {0};
   char buf[256];
@@ -93,10 +120,10 @@ static int parse_ints(const char *s, int lo, int hi, xbx_ints *l)
   for (char *c = buf, *e; c; c = e) {
     if ((e = strchr(c, ',')))
       *e++ = 0;
-    if (t.n == XBX_MAX_INTS || !xbx_parse_int(c, lo, hi, &t.v[t.n++]))
+    if (t.n == XBX_MAX_INTS || !number(o, c, &t.v[t.n++]))
       return 0;
   }
-  *l = t;
+  *(xbx_ints *)o->dst = t;
   return 1;
 }
 
@@ -107,13 +134,11 @@ static int set_value(const xbx_opt *o, const char *v)
   const char *w;
   switch (o->type) {
   case XBX_T_INT:
-    return xbx_parse_int(v, (int)o->lo, (int)o->hi, o->dst);
   case XBX_T_DOUBLE:
-    return xbx_parse_double(v, o->lo, o->hi, o->dst);
   case XBX_T_U64:
-    return xbx_parse_u64(v, o->dst);
+    return number(o, v, o->dst);
   case XBX_T_INTS:
-    return parse_ints(v, (int)o->lo, (int)o->hi, o->dst);
+    return parse_ints(o, v);
   case XBX_T_CHOICE:
     for (int k = 0; (w = word_at(o->words, k, &len)); k++)
       if (len == strlen(v) && !strncmp(w, v, len)) {
@@ -255,7 +280,7 @@ static void help(const xbx_prog *pr, const xbx_opt *opts)
             "2 a bad command line.", IND1);
 }
 
-/* ---- parsing ------------------------------------------------------------------ */
+/* ---- parsing ------------------------------------------------------------ */
 
 int xbx_usage_error(const xbx_prog *prog, const char *fmt, ...)
 {

@@ -10,16 +10,16 @@
 
 #include <math.h>
 #include <stdarg.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+
+static int json_vprint(int spaced, const char *spec, va_list ap);
 
 #define MAX_FILES 16
 #define MAX_PLOTS 4
 
 typedef struct plot {
-  char script[1100], png[1100];
-  char *vars; /* malloc'd */
+  char script[1100], png[1100], vars[3000];
 } plot;
 
 struct xbx_out {
@@ -72,39 +72,35 @@ FILE *xbx_out_open(xbx_out *o, const char *file, const char *head, ...)
   return f->fp;
 }
 
+/* snprintf's result n fits in a buffer of size. */
+static int fits(int n, size_t size)
+{
+  return n >= 0 && (size_t)n < size;
+}
+
 void xbx_out_plot(xbx_out *o, const char *stem, const char *fmt, ...)
 {
   if (!o)
     return;
-  if (o->nplot == MAX_PLOTS) {
-    fprintf(stderr, "%s: too many plots\n", o->prog);
-    o->failed = 1;
-    return;
-  }
-  plot *p = &o->plot[o->nplot];
-  char head[2400];
-  int a = snprintf(p->script, sizeof p->script, "%s/plots/%s.gp",
-                   XB_SOURCE_DIR, stem);
-  int b = snprintf(p->png, sizeof p->png, "%s/%s.png", o->dir, stem);
-  int h = snprintf(head, sizeof head, "dir='%s'; csv='%s/%s.csv'; ", o->dir,
-                   o->dir, stem);
-  va_list ap, aq;
+  plot *p = o->nplot < MAX_PLOTS ? &o->plot[o->nplot] : NULL;
+  va_list ap;
   va_start(ap, fmt);
-  va_copy(aq, ap);
-  int n = vsnprintf(NULL, 0, fmt, ap);
-  va_end(ap);
-  if (a < 0 || b < 0 || h < 0 || n < 0 || (size_t)a >= sizeof p->script ||
-      (size_t)b >= sizeof p->png || (size_t)h >= sizeof head ||
-      !(p->vars = malloc((size_t)h + (size_t)n + 1))) {
-    fprintf(stderr, "%s: cannot plot %s: path too long or out of memory\n",
+  int h = p ? snprintf(p->vars, sizeof p->vars, "dir='%s'; csv='%s/%s.csv'; ",
+                       o->dir, o->dir, stem) : -1;
+  if (p && fits(h, sizeof p->vars) &&
+      fits(snprintf(p->script, sizeof p->script, "%s/plots/%s.gp",
+                    XB_SOURCE_DIR, stem), sizeof p->script) &&
+      fits(snprintf(p->png, sizeof p->png, "%s/%s.png", o->dir, stem),
+           sizeof p->png) &&
+      fits(vsnprintf(p->vars + h, sizeof p->vars - (size_t)h, fmt, ap),
+           sizeof p->vars - (size_t)h))
+    o->nplot++;
+  else {
+    fprintf(stderr, "%s: cannot plot %s: too many plots or too long\n",
             o->prog, stem);
     o->failed = 1;
-  } else {
-    memcpy(p->vars, head, (size_t)h);
-    vsnprintf(p->vars + h, (size_t)n + 1, fmt, aq);
-    o->nplot++;
   }
-  va_end(aq);
+  va_end(ap);
 }
 
 void xbx_out_free(xbx_out *o)
@@ -113,8 +109,6 @@ void xbx_out_free(xbx_out *o)
     return;
   for (int k = 0; k < o->nfile; k++)
     xbx_file_abort(o->file[k]);
-  for (int k = 0; k < o->nplot; k++)
-    free(o->plot[k].vars);
   free(o);
 }
 
@@ -147,12 +141,12 @@ int xbx_out_end(xbx_out *o, int spaced, const char *spec, ...)
     return 0;
   va_list ap;
   va_start(ap, spec);
-  bad = xbx_json_vprint(spaced, spec, ap) != 0;
+  bad = json_vprint(spaced, spec, ap) != 0;
   va_end(ap);
   return bad;
 }
 
-/* ---- the JSON line ------------------------------------------------------------- */
+/* ---- the JSON line ------------------------------------------------------ */
 
 /* What an item's value spec (the text after "key=") prints: 's' a JSON
  * string (exactly "%s"), 'f' a number that may be null (exactly one
@@ -165,7 +159,7 @@ static char value_kind(const char *v, size_t n)
   return c && c + 1 == n && strchr("fFeEgGaA", v[c]) ? 'f' : 'v';
 }
 
-int xbx_json_vprint(int spaced, const char *spec, va_list ap)
+static int json_vprint(int spaced, const char *spec, va_list ap)
 {
   /* The spec with "=" and the spaces between items turned into the
    * separators RS and US, formatted at once by vsnprintf, then split. */
@@ -232,7 +226,7 @@ int xbx_json_print(int spaced, const char *spec, ...)
 {
   va_list ap;
   va_start(ap, spec);
-  int rc = xbx_json_vprint(spaced, spec, ap);
+  int rc = json_vprint(spaced, spec, ap);
   va_end(ap);
   return rc;
 }

@@ -1,6 +1,6 @@
 /*
- * The lower layer of the experiment scaffold (exp_util.h): whole-string
- * number parsing, files that appear only when complete, running a gnuplot
+ * The lower layer of the experiment scaffold (exp_util.h): files that
+ * appear only when complete, running a gnuplot
  * script to a PNG, the monotonic clock; and the setup steps several
  * programs share (write timing presets, random conductances, a random
  * subset of lines). Option tables are in exp_opt.c, a run's outputs and
@@ -9,7 +9,6 @@
 #include "exp_util.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,41 +16,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-int xbx_parse_int(const char *s, int lo, int hi, int *out)
-{
-  char *end;
-  errno = 0;
-  long v = strtol(s, &end, 10);
-  if (end == s || *end || errno || v < lo || v > hi)
-    return 0;
-  *out = (int)v;
-  return 1;
-}
-
-int xbx_parse_double(const char *s, double lo, double hi, double *out)
-{
-  char *end;
-  errno = 0;
-  double v = strtod(s, &end);
-  if (end == s || *end || errno || !isfinite(v) || v < lo || v > hi)
-    return 0;
-  *out = v;
-  return 1;
-}
-
-int xbx_parse_u64(const char *s, unsigned long long *out)
-{
-  char *end;
-  errno = 0;
-  if (*s == '-')
-    return 0;
-  unsigned long long v = strtoull(s, &end, 0);
-  if (end == s || *end || errno)
-    return 0;
-  *out = v;
-  return 1;
-}
 
 xbx_file *xbx_file_open(const char *path)
 {
@@ -103,20 +67,6 @@ int xbx_make_dir(const char *out, const char *name)
     return -1;
   }
   return 0;
-}
-
-xbx_file *xbx_open_outputs(const char *out, const char *name, char *csv,
-                           char *png, size_t n)
-{
-  if (xbx_make_dir(out, name))
-    return NULL;
-  int a = snprintf(csv, n, "%s/%s.csv", out, name);
-  int b = snprintf(png, n, "%s/%s.png", out, name);
-  if (a < 0 || b < 0 || (size_t)a >= n || (size_t)b >= n) {
-    fprintf(stderr, "%s: output path too long\n", name);
-    return NULL;
-  }
-  return xbx_file_open(csv);
 }
 
 int xbx_gnuplot(const char *script, const char *vars, const char *png)

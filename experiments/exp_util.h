@@ -21,14 +21,10 @@
  *     int rows = 100;                        // the defaults --help shows
  *     double vread = 1.0;
  *     const char *outdir = XB_SOURCE_DIR "/plots";
- *     xbx_opt opts[] = {
+ *     XBX_PARSE(prog,                     // returns 0 after --help, 2 if bad
  *       XBX_INT("rows", &rows, "", 1, 4096, "array rows"),
  *       XBX_DOUBLE("vread", &vread, "V", -100, 100, "read voltage"),
- *       XBX_STR("out", &outdir, "DIR", "output folder"),
- *       XBX_END};
- *     int st = xbx_parse(&prog, opts, argc, argv);
- *     if (st != XBX_RUN)
- *       return st;                           // 0 after --help, 2 if bad
+ *       XBX_STR("out", &outdir, "DIR", "output folder"));
  *     if (rows < 2 && vread > 0)             // checks across options
  *       return xbx_usage_error(&prog, "--rows %d: ...", rows);
  *     ... the physics, a summary on stdout ...
@@ -108,27 +104,34 @@ typedef struct xbx_opt {
 } xbx_opt;
 
 /* The table entries; the destination's type is checked at compile time. */
-#define XBX_PTR_(T, p) ((void *)(1 ? (p) : (T *)0))
-#define XBX_INT(name, p, unit, lo, hi, help)                                  \
-  {name, XBX_T_INT, XBX_PTR_(int, p), unit, lo, hi, NULL, help}
-#define XBX_DOUBLE(name, p, unit, lo, hi, help)                               \
-  {name, XBX_T_DOUBLE, XBX_PTR_(double, p), unit, lo, hi, NULL, help}
-#define XBX_U64(name, p, help)                                                \
-  {name, XBX_T_U64, XBX_PTR_(unsigned long long, p), "", 0, 0, NULL, help}
-#define XBX_STR(name, p, what, help)                                          \
-  {name, XBX_T_STR, XBX_PTR_(const char *, p), what, 0, 0, NULL, help}
-#define XBX_FLAG(name, p, help)                                               \
-  {name, XBX_T_FLAG, XBX_PTR_(int, p), "", 0, 0, NULL, help}
-#define XBX_CHOICE(name, p, words, help)                                      \
-  {name, XBX_T_CHOICE, XBX_PTR_(int, p), "", 0, 0, words, help}
-#define XBX_INTS(name, p, unit, lo, hi, help)                                 \
-  {name, XBX_T_INTS, XBX_PTR_(xbx_ints, p), unit, lo, hi, NULL, help}
-#define XBX_ARG(placeholder, p, help)                                         \
-  {placeholder, XBX_T_ARG, XBX_PTR_(const char *, p), "", 0, 0, NULL, help}
+#define XBX_E_(n, T, C, p, u, lo, hi, w, h)                                    \
+  {n, XBX_T_##T, (void *)(1 ? (p) : (C *)0), u, lo, hi, w, h}
+#define XBX_INT(n, p, u, lo, hi, h) XBX_E_(n, INT, int, p, u, lo, hi, NULL, h)
+#define XBX_DOUBLE(n, p, u, lo, hi, h)                                        \
+  XBX_E_(n, DOUBLE, double, p, u, lo, hi, NULL, h)
+#define XBX_U64(n, p, h)                                                      \
+  XBX_E_(n, U64, unsigned long long, p, "", 0, 0, NULL, h)
+#define XBX_STR(n, p, what, h)                                                \
+  XBX_E_(n, STR, const char *, p, what, 0, 0, NULL, h)
+#define XBX_FLAG(n, p, h) XBX_E_(n, FLAG, int, p, "", 0, 0, NULL, h)
+#define XBX_CHOICE(n, p, words, h)                                            \
+  XBX_E_(n, CHOICE, int, p, "", 0, 0, words, h)
+#define XBX_INTS(n, p, u, lo, hi, h)                                          \
+  XBX_E_(n, INTS, xbx_ints, p, u, lo, hi, NULL, h)
+#define XBX_ARG(n, p, h) XBX_E_(n, ARG, const char *, p, "", 0, 0, NULL, h)
 #define XBX_END {NULL, XBX_T_END, NULL, NULL, 0, 0, NULL, NULL}
 
 /* xbx_parse's "go on". */
 #define XBX_RUN (-1)
+/* In main: parse argc, argv against the table of the entries given (no
+ * XBX_END) and return from main with 0 after --help, 2 if bad. */
+#define XBX_PARSE(prog, ...)                                                  \
+  do {                                                                        \
+    const xbx_opt xbx_opts_[] = {__VA_ARGS__, XBX_END};                       \
+    int xbx_st_ = xbx_parse(&(prog), xbx_opts_, argc, argv);                  \
+    if (xbx_st_ != XBX_RUN)                                                   \
+      return xbx_st_;                                                         \
+  } while (0)
 
 /* Parse argv[1..argc-1] against the table `opts` (ended by XBX_END),
  * in order, the last of a repeated option winning. -h or --help prints
@@ -145,7 +148,7 @@ int xbx_parse(const xbx_prog *prog, const xbx_opt *opts, int argc,
 int xbx_usage_error(const xbx_prog *prog, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* ---- the JSON line --------------------------------------------------------- */
+/* ---- the JSON line ------------------------------------------------------ */
 
 /* Print one flat JSON object, one line, on stdout. `spec` is a printf
  * format of items "key=value" separated by single spaces, each value one
@@ -160,7 +163,6 @@ int xbx_usage_error(const xbx_prog *prog, const char *fmt, ...)
  * Returns 0, or -1 with a message on stderr if spec is malformed. */
 int xbx_json_print(int spaced, const char *spec, ...)
     __attribute__((format(printf, 2, 3)));
-int xbx_json_vprint(int spaced, const char *spec, va_list ap);
 
 /* ---- the outputs of a run ---------------------------------------------- */
 
@@ -236,14 +238,7 @@ double *xbx_dict_init(const xb_patches *tr, int atoms, uint64_t seed);
 /* Patches per second and other speeds: a monotonic clock, seconds. */
 double xbx_now(void);
 
-/* ---- the lower layer ------------------------------------------------------ */
-/* What the scaffold is built on; programs not yet converted use it, and so
- * does a program writing a file outside an output folder (mc_run). */
-
-/* Parse a whole string; 1 on success, 0 on junk or out of [lo, hi]. */
-int xbx_parse_int(const char *s, int lo, int hi, int *out);
-int xbx_parse_double(const char *s, double lo, double hi, double *out);
-int xbx_parse_u64(const char *s, unsigned long long *out);
+/* ---- the lower layer (mc_run writes a file outside an output folder) -- */
 
 /* A file written under "<path>.tmp" and renamed to <path> on commit. */
 typedef struct xbx_file {
@@ -261,12 +256,6 @@ void xbx_file_abort(xbx_file *f);
 /* Create folder `out` if needed (one level); 0, or -1 with a message on
  * stderr naming program `name`. */
 int xbx_make_dir(const char *out, const char *name);
-
-/* Create folder `out` if needed, put "<out>/<name>.csv" and
- * "<out>/<name>.png" into csv and png (n bytes each) and open the CSV with
- * xbx_file_open. NULL (with a message on stderr) on failure. */
-xbx_file *xbx_open_outputs(const char *out, const char *name, char *csv,
-                           char *png, size_t n);
 
 /* Run `gnuplot -e "<vars>; png='<tmp>'" script`, then check the exit status
  * and that the PNG is not empty before renaming it to `png`. 0 on success;

@@ -84,7 +84,7 @@ int main(int argc, char **argv)
   double frow = 0.2, fcol = 0.5; /* selected fractions */
   double vw_opt = -1, rw = 0.634, rdrive = -1;
   unsigned long long seed = 1;
-  xbx_opt opts[] = {
+  XBX_PARSE(prog,
     XBX_STR("model", &model, "FILE", "device preset: [Gmin, Gmax], vw_set"),
     XBX_STR("out", &outdir, "DIR", "output folder"),
     XBX_INT("rows", &rows, "", 1, 4096, "array rows"),
@@ -99,13 +99,9 @@ int main(int argc, char **argv)
                "wire resistance per segment (seed 000 section 2.4.4)"),
     XBX_DOUBLE("rdrive", &rdrive, "Ohm", 1e-6, 1e12,
                "driver output resistance (not set: the array default)"),
-    XBX_U64("seed", &seed, "seed of the conductances and the selection"),
-    XBX_END};
-  int rc = xbx_parse(&prog, opts, argc, argv);
-  if (rc != XBX_RUN)
-    return rc;
+    XBX_U64("seed", &seed, "seed of the conductances and the selection"));
   size_t n = (size_t)rows, m = (size_t)cols, nm = n * m;
-  rc = 1;
+  int rc = 1;
   xb_err err;
   xb_device *dev = NULL;
   xb_array *a = NULL;

@@ -78,18 +78,14 @@ int main(int argc, char **argv)
   const char *outdir = XB_SOURCE_DIR "/plots";
   const char *se = XB_SOURCE_DIR "/models/mc_fig220_se.ini";
   const char *df = XB_SOURCE_DIR "/models/mc_fig220_diff.ini";
-  xbx_opt opts[] = {
-      XBX_INT("samples", &samples, "", 1, 100000000,
-              "samples per study (not set: the studies' own)"),
-      XBX_INT("threads", &threads, "", 1, 1024,
-              "OpenMP threads (not set: OpenMP's default)"),
-      XBX_STR("out", &outdir, "DIR", "output folder"),
-      XBX_STR("se", &se, "FILE", "the single-ended study"),
-      XBX_STR("diff", &df, "FILE", "the differential study"),
-      XBX_END};
-  int st = xbx_parse(&prog, opts, argc, argv);
-  if (st != XBX_RUN)
-    return st;
+  XBX_PARSE(prog,
+    XBX_INT("samples", &samples, "", 1, 100000000,
+            "samples per study (not set: the studies' own)"),
+    XBX_INT("threads", &threads, "", 1, 1024,
+            "OpenMP threads (not set: OpenMP's default)"),
+    XBX_STR("out", &outdir, "DIR", "output folder"),
+    XBX_STR("se", &se, "FILE", "the single-ended study"),
+    XBX_STR("diff", &df, "FILE", "the differential study"));
   double t0 = xbx_now(), i_se = 0, i_df = 0;
   size_t h_se[MAXC + 1] = {0}, h_df[MAXC + 1] = {0}, n_se = 0, n_df = 0;
   if (xbx_make_dir(outdir, prog.name) ||

@@ -240,7 +240,7 @@ static int model_setup(xbx_model *m, const xb_mc_study *s,
   return rc;
 }
 
-/* ---- the steps the programs share ------------------------------------------ */
+/* ---- the steps the programs share --------------------------------------- */
 
 int xbx_mc_load(xbx_mc *mc, const char *path, size_t samples, xb_err *err)
 {

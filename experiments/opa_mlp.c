@@ -322,7 +322,7 @@ int main(int argc, char **argv)
   double eta = 0.02;
   const char *outdir = XB_SOURCE_DIR "/plots";
   unsigned long long seed = 1;
-  xbx_opt opts[] = {
+  XBX_PARSE(prog,
     XBX_INT("epochs", &epochs, "", 1, 100, "passes over the training set"),
     XBX_DOUBLE("eta", &eta, "", 1e-6, 10, "learning rate"),
     XBX_INT("frac", &frac, "", 8, 14,
@@ -330,12 +330,8 @@ int main(int argc, char **argv)
     XBX_INT("seeds", &seeds, "", 1, 100,
             "runs per configuration, seeds --seed, --seed + 1, ..."),
     XBX_U64("seed", &seed, "seed of the first run (start, order, rounding)"),
-    XBX_STR("out", &outdir, "DIR", "output folder"),
-    XBX_END};
-  int rc = xbx_parse(&prog, opts, argc, argv);
-  if (rc != XBX_RUN)
-    return rc;
-  rc = 1;
+    XBX_STR("out", &outdir, "DIR", "output folder"));
+  int rc = 1;
   xb_err err;
   float *x = NULL;
   result *res = NULL;

@@ -192,7 +192,7 @@ int main(int argc, char **argv)
    * of its 12-pass value there; eta 0.04 is noisy, 0.1 diverges). */
   opts o = {50000, 5000, 8, 25000, 12, 6, 10, 40, SRC "/plots", 1, 0,
             0.21, 0.08, 0.1, 0.02};
-  xbx_opt table[] = {
+  XBX_PARSE(prog,
     XBX_INT("train", &o.train, "", 1, NMAX, "training patches"),
     XBX_INT("test", &o.test, "", 1, NMAX, "held-out patches"),
     XBX_U64("seed", &o.seed, "seed of the patches and the dictionary"),
@@ -216,12 +216,8 @@ int main(int argc, char **argv)
             "held-out patches the circuit runs are evaluated on"),
     XBX_FLAG("synthetic", &o.synthetic,
              "the synthetic ground-truth task even if MNIST is cached"),
-    XBX_STR("out", &o.out, "DIR", "output folder"),
-    XBX_END};
-  int rc = xbx_parse(&prog, table, argc, argv);
-  if (rc != XBX_RUN)
-    return rc;
-  rc = 1;
+    XBX_STR("out", &o.out, "DIR", "output folder"));
+  int rc = 1;
   xb_err err;
   xb_learner *li = NULL, *lc = NULL, *lca = NULL, *lr = NULL;
   xb_device *dlin = NULL;
@@ -354,26 +350,23 @@ int main(int argc, char **argv)
   /* ideal, behavioral PCMO, circuit, accumulate behavioral, its circuit */
   xb_learn_eval sub[5];
   memset(sub, 0, sizeof sub);
-  if (o.circuit > 0 && nct > 0) {
-    lc = xb_learner_create(dim, &pc, Dbeh, o.seed, &err);
-    if (!lc || xb_learner_attach(lc, dev, rd, &wp, NULL, &err) ||
-        train(lc, tr, (size_t)o.circuit, 1, "circuit", &res[1].seconds,
-              &err) ||
-        xb_learner_evaluate(lc, te->x, nct, &sub[2], &err) ||
-        xb_learner_evaluate(li, te->x, nct, &sub[0], &err) ||
-        xb_learner_evaluate(pcmo->l, te->x, nct, &sub[1], &err))
+  xb_learner **lk[2] = {&lc, &lca};
+  const xb_learn_params *pk[2] = {&pc, &pca};
+  const double *dk[2] = {Dbeh, xb_learner_dict(pacc->l)};
+  for (int k = 0; k < 2 && o.circuit > 0 && nct > 0; k++) {
+    result *r = &res[1 + 2 * k];
+    xb_learn_eval *s = &sub[2 + 2 * k];
+    xb_learner *l = *lk[k] = xb_learner_create(dim, pk[k], dk[k], o.seed,
+                                               &err);
+    if (!l || xb_learner_attach(l, dev, rd, &wp, NULL, &err) ||
+        train(l, tr, (size_t)o.circuit, 1, k ? "circuit acc" : "circuit",
+              &r->seconds, &err) ||
+        xb_learner_evaluate(l, te->x, nct, s, &err) ||
+        (!k && xb_learner_evaluate(li, te->x, nct, &sub[0], &err)) ||
+        xb_learner_evaluate(k ? pacc->l : pcmo->l, te->x, nct, s - 1, &err))
       goto fail;
-    res[1].trained = (size_t)o.circuit;
-    res[1].ev = sub[2];
-    lca = xb_learner_create(dim, &pca, xb_learner_dict(pacc->l), o.seed,
-                            &err);
-    if (!lca || xb_learner_attach(lca, dev, rd, &wp, NULL, &err) ||
-        train(lca, tr, (size_t)o.circuit, 1, "circuit acc", &res[3].seconds,
-              &err) ||
-        xb_learner_evaluate(lca, te->x, nct, &sub[4], &err) ||
-        xb_learner_evaluate(pacc->l, te->x, nct, &sub[3], &err))
-      goto fail;
-    res[3].trained = (size_t)o.circuit;
+    r->trained = (size_t)o.circuit;
+    r->ev = *s;
   }
 
   /* ---- outputs ---- */
@@ -467,16 +460,13 @@ int main(int argc, char **argv)
                "%.4f,%.4f,\n", r ? "fista" : "ista", te->n, ev->rel_err,
             ev->psnr, ev->mean_l0);
   }
-  if (lc)
-    fprintf(f, "circuit,exp,1,overlap,ista,%zu,%zu,%.6f,%.4f,%.4f,"
-               "%.2f\n",
-            res[1].trained, nct, sub[2].rel_err, sub[2].psnr,
-            sub[2].mean_l0, res[1].trained / res[1].seconds);
-  if (lca)
-    fprintf(f, "circuit,exp,1,accumulate,ista,%zu,%zu,%.6f,%.4f,%.4f,"
-               "%.2f\n",
-            res[3].trained, nct, sub[4].rel_err, sub[4].psnr,
-            sub[4].mean_l0, res[3].trained / res[3].seconds);
+  for (int k = 0; k < 2; k++)
+    if (*lk[k])
+      fprintf(f, "circuit,exp,1,%s,ista,%zu,%zu,%.6f,%.4f,%.4f,%.2f\n",
+              k ? "accumulate" : "overlap", res[1 + 2 * k].trained, nct,
+              sub[2 + 2 * k].rel_err, sub[2 + 2 * k].psnr,
+              sub[2 + 2 * k].mean_l0,
+              res[1 + 2 * k].trained / res[1 + 2 * k].seconds);
 
   /* Time and energy per patch (Table 2.2 style), from the parameters:
    * reads: 2 iters reads of 4 bit planes, each one read window; writes:

@@ -125,7 +125,7 @@ int main(int argc, char **argv)
   int rows = 100, cols = 100, method = 0, se = 0;
   double active = 0.2, vbias = 0.5;
   unsigned long long seed = 1;
-  xbx_opt opts[] = {
+  XBX_PARSE(prog,
     XBX_STR("model", &model, "FILE", "PCMO device preset: [Gmin, Gmax]"),
     XBX_CHOICE("circuit", &se, "diff|se_adaptive", "read circuit"),
     XBX_CHOICE("method", &method, "reduced|full",
@@ -137,15 +137,11 @@ int main(int argc, char **argv)
     XBX_DOUBLE("vbias", &vbias, "V", -10, 10,
                "bias of the inactive rows in fixed mode"),
     XBX_U64("seed", &seed, "seed of the conductances and active rows"),
-    XBX_STR("out", &outdir, "DIR", "output folder"),
-    XBX_END};
-  int rc = xbx_parse(&prog, opts, argc, argv);
-  if (rc != XBX_RUN)
-    return rc;
+    XBX_STR("out", &outdir, "DIR", "output folder"));
   const xb_read_type *rt = se ? xb_read_se_adaptive : xb_read_diff;
   const char *circuit = rt->name;
   size_t n = (size_t)rows, m = (size_t)cols;
-  rc = 1;
+  int rc = 1;
   xb_err err;
   xb_read *r = NULL;
   xbx_dz d = {0};

@@ -87,15 +87,11 @@ int main(int argc, char **argv)
 {
   const char *outdir = XB_SOURCE_DIR "/plots";
   double imax_ua = 8, step_ua = 0.005;
-  xbx_opt opts[] = {
+  XBX_PARSE(prog,
     XBX_STR("out", &outdir, "DIR", "output folder"),
     XBX_DOUBLE("imax", &imax_ua, "uA", 0.1, 50, "largest current"),
-    XBX_DOUBLE("step", &step_ua, "uA", 1e-4, 1, "sweep step"),
-    XBX_END};
-  int rc = xbx_parse(&prog, opts, argc, argv);
-  if (rc != XBX_RUN)
-    return rc;
-  rc = 1;
+    XBX_DOUBLE("step", &step_ua, "uA", 1e-4, 1, "sweep step"));
+  int rc = 1;
   double imax = imax_ua * 1e-6, step = step_ua * 1e-6; /* A */
   size_t np = (size_t)floor(imax / step + 0.5) + 1;
   curve cv[NC] = {

@@ -47,12 +47,9 @@ static const xbx_prog prog = {
 int main(int argc, char **argv)
 {
   const char *outdir = XB_SOURCE_DIR "/plots";
-  xbx_opt opts[] = {XBX_STR("out", &outdir, "DIR", "output folder"),
-                    XBX_END};
-  int rc = xbx_parse(&prog, opts, argc, argv);
-  if (rc != XBX_RUN)
-    return rc;
-  rc = 1;
+  XBX_PARSE(prog,
+    XBX_STR("out", &outdir, "DIR", "output folder"));
+  int rc = 1;
   const xb_read_type *types[2] = {xb_read_se_adaptive, xb_read_diff};
   xb_read *r[2] = {NULL, NULL};
   static double t[2][NS], v[2][NCUR][NS], o[2][NCUR][NS];

@@ -86,18 +86,14 @@ int main(int argc, char **argv)
   int bits = 8, instances = 400, per_lsb = 64;
   double sigma = 0.01;
   const char *outdir = XB_SOURCE_DIR "/plots";
-  xbx_opt opts[] = {
+  XBX_PARSE(prog,
     XBX_INT("bits", &bits, "", 2, 14, "resolution in bits"),
     XBX_DOUBLE("sigma", &sigma, "", 0, 0.5,
                "relative sigma of each unit capacitor"),
     XBX_INT("instances", &instances, "", 2, 1000000,
             "Monte Carlo instances"),
     XBX_INT("per-lsb", &per_lsb, "", 1, 4096, "ramp samples per LSB"),
-    XBX_STR("out", &outdir, "DIR", "output folder"),
-    XBX_END};
-  int rc = xbx_parse(&prog, opts, argc, argv);
-  if (rc != XBX_RUN)
-    return rc;
+    XBX_STR("out", &outdir, "DIR", "output folder"));
   xb_err err;
   size_t codes = (size_t)1 << bits;
   /* dnl, inl: scratch; d0, i0: instance 0; sums and sums of squares. */
@@ -215,7 +211,7 @@ int main(int argc, char **argv)
   }
   xbx_out_plot(out, "sar_inl_dnl", "bits=%d; sig=%.17g; inst=%d; per=%d",
                bits, sigma, instances, per_lsb);
-  rc = xbx_out_end(out, 0,
+  int rc = xbx_out_end(out, 0,
                    "experiment=%s bits=%d sigma_cu=%g instances=%d "
                    "per_lsb=%d inl_sigma_mid=%.6g "
                    "inl_sigma_mid_analytic=%.6g inl_ratio_mid=%.4f "

@@ -144,7 +144,7 @@ int main(int argc, char **argv)
   options o = {XB_SOURCE_DIR "/models/pcmo_park2013.ini",
                XB_SOURCE_DIR "/plots", 100, 100, 0.2, 1.0, 0.5, 0.5, 0.53,
                100e-15, -1, 1};
-  xbx_opt opts[] = {
+  XBX_PARSE(prog,
     XBX_STR("model", &o.model, "FILE", "device preset: [Gmin, Gmax]"),
     XBX_STR("out", &o.out, "DIR", "output folder"),
     XBX_INT("rows", &o.rows, "", 1, 4096, "array rows"),
@@ -162,11 +162,7 @@ int main(int argc, char **argv)
     XBX_DOUBLE("rw", &o.rw, "Ohm", 1e-6, 1e9,
                "wire resistance per segment (not set: the array default, "
                "0.634 Ohm, seed 000 section 2.4.4)"),
-    XBX_U64("seed", &o.seed, "seed of the conductances and active rows"),
-    XBX_END};
-  int rc = xbx_parse(&prog, opts, argc, argv);
-  if (rc != XBX_RUN)
-    return rc;
+    XBX_U64("seed", &o.seed, "seed of the conductances and active rows"));
   if (!(o.v1 > o.v0))
     return xbx_usage_error(&prog, "--vth (%g V) must be above --vreset "
                            "(%g V)", o.v1, o.v0);
@@ -175,7 +171,7 @@ int main(int argc, char **argv)
                            "threshold --vth (%g V), or the columns never "
                            "charge up to it", o.vread, o.v1);
   size_t n = (size_t)o.rows, m = (size_t)o.cols;
-  rc = 1;
+  int rc = 1;
   xbx_dz d = {0};
   xbx_out *out = NULL;
   /* Per column: G_active, G_inactive, G_i / G_a, the ideal currents at V0

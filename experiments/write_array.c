@@ -67,19 +67,15 @@ int main(int argc, char **argv)
   int rows = 100, cols = 100;
   double density = 0.2;
   unsigned long long seed = 1;
-  xbx_opt opts[] = {
+  XBX_PARSE(prog,
     XBX_STR("model", &model, "FILE", "device preset"),
     XBX_STR("write", &write, "FILE", "write timing, section [write]"),
     XBX_STR("out", &outdir, "DIR", "output folder"),
     XBX_INT("rows", &rows, "", 1, 2048, "array rows, one r each"),
     XBX_INT("cols", &cols, "", 1, 2048, "array columns, one Z each"),
     XBX_DOUBLE("density", &density, "", 0, 1, "fraction of non-zero Z"),
-    XBX_U64("seed", &seed, "seed of the conductances, r and Z"),
-    XBX_END};
-  int rc = xbx_parse(&prog, opts, argc, argv);
-  if (rc != XBX_RUN)
-    return rc;
-  rc = 1;
+    XBX_U64("seed", &seed, "seed of the conductances, r and Z"));
+  int rc = 1;
   size_t n = (size_t)rows, m = (size_t)cols, nm = n * m;
   xb_err err = {0}; /* code 0 unless a call failed */
   xb_device *dev = NULL, *dev0 = NULL;

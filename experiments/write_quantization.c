@@ -61,14 +61,10 @@ int main(int argc, char **argv)
 {
   const char *write = XB_SOURCE_DIR "/models/parca_write.ini";
   const char *outdir = XB_SOURCE_DIR "/plots";
-  xbx_opt opts[] = {
+  XBX_PARSE(prog,
     XBX_STR("write", &write, "FILE", "write timing, section [write]"),
-    XBX_STR("out", &outdir, "DIR", "output folder"),
-    XBX_END};
-  int rc = xbx_parse(&prog, opts, argc, argv);
-  if (rc != XBX_RUN)
-    return rc;
-  rc = 1;
+    XBX_STR("out", &outdir, "DIR", "output folder"));
+  int rc = 1;
   xb_err err = {0}; /* code 0 unless a call failed */
   xb_device *dev = NULL;
   xb_cells *cells = NULL;

@@ -104,15 +104,11 @@ int main(int argc, char **argv)
   const char *write = XB_SOURCE_DIR "/models/parca_write.ini";
   const char *outdir = XB_SOURCE_DIR "/plots";
   double vdd_opt = 1.0;
-  xbx_opt opts[] = {
+  XBX_PARSE(prog,
     XBX_STR("write", &write, "FILE", "write timing, section [write]"),
     XBX_DOUBLE("vdd", &vdd_opt, "V", 1e-3, 100,
                "write voltage when the file gives none"),
-    XBX_STR("out", &outdir, "DIR", "output folder"),
-    XBX_END};
-  int rc = xbx_parse(&prog, opts, argc, argv);
-  if (rc != XBX_RUN)
-    return rc;
+    XBX_STR("out", &outdir, "DIR", "output folder"));
   xb_err err;
   xb_write_params p;
   if (xbx_write_timing(write, &p, &err)) {
