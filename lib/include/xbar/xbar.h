@@ -22,5 +22,6 @@
 #include <xbar/data.h>
 #include <xbar/mvm.h>
 #include <xbar/mc.h>
+#include <xbar/npy.h>
 
 #endif
