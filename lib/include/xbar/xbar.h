@@ -23,5 +23,6 @@
 #include <xbar/mvm.h>
 #include <xbar/mc.h>
 #include <xbar/npy.h>
+#include <xbar/nn.h>
 
 #endif
