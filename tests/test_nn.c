@@ -484,6 +484,15 @@ START_TEST(test_masks)
   xb_nn_mask_count(w1, 784, 256, 128, 64, &kept, &tiles);
   ck_assert_uint_eq(tiles, 14);
   ck_assert_uint_eq(kept, 784 * 128);
+  unsigned char grid[7 * 4];
+  xb_nn_mask_blocks(w1, 784, 256, 128, 64, grid);
+  for (int br = 0; br < 7; br++) { /* 2 of 4 a block-row, as drawn */
+    ck_assert_int_eq(grid[br * 4] + grid[br * 4 + 1] + grid[br * 4 + 2] +
+                         grid[br * 4 + 3],
+                     2);
+    for (int bc = 0; bc < 4; bc++)
+      ck_assert_int_eq(grid[br * 4 + bc], w1[br * 128 * 256 + bc * 64]);
+  }
   free(w1);
   p.keep = 0;
   ck_assert_int_eq(xb_nn_mask_make(256, 256, &p, 4, 0, m, &e), XB_ERANGE);

@@ -98,6 +98,17 @@ int xb_nn_mask_make(size_t rows, size_t cols, const xb_nn_mask_params *p,
   return XB_OK;
 }
 
+/* Weights kept in block (br, bc) of bh x bw blocks. */
+static size_t block_kept(const unsigned char *mask, size_t rows, size_t cols,
+                         size_t bh, size_t bw, size_t br, size_t bc)
+{
+  size_t in = 0;
+  for (size_t r = br * bh; r < rows && r < (br + 1) * bh; r++)
+    for (size_t c = bc * bw; c < cols && c < (bc + 1) * bw; c++)
+      in += mask ? mask[r * cols + c] != 0 : 1;
+  return in;
+}
+
 void xb_nn_mask_count(const unsigned char *mask, size_t rows, size_t cols,
                       size_t block_rows, size_t block_cols, size_t *kept,
                       size_t *tiles)
@@ -107,10 +118,7 @@ void xb_nn_mask_count(const unsigned char *mask, size_t rows, size_t cols,
   size_t nk = 0, nt = 0;
   for (size_t br = 0; br < nbr; br++)
     for (size_t bc = 0; bc < nbc; bc++) {
-      size_t in = 0;
-      for (size_t r = br * bh; r < rows && r < (br + 1) * bh; r++)
-        for (size_t c = bc * bw; c < cols && c < (bc + 1) * bw; c++)
-          in += mask ? mask[r * cols + c] != 0 : 1;
+      size_t in = block_kept(mask, rows, cols, bh, bw, br, bc);
       nk += in;
       nt += in > 0;
     }
@@ -118,4 +126,16 @@ void xb_nn_mask_count(const unsigned char *mask, size_t rows, size_t cols,
     *kept = nk;
   if (tiles)
     *tiles = nt;
+}
+
+void xb_nn_mask_blocks(const unsigned char *mask, size_t rows, size_t cols,
+                       size_t block_rows, size_t block_cols,
+                       unsigned char *blocks)
+{
+  const size_t bh = block_rows ? block_rows : 1, bw = block_cols ? block_cols : 1;
+  const size_t nbr = ceil_div(rows, bh), nbc = ceil_div(cols, bw);
+  for (size_t br = 0; br < nbr; br++)
+    for (size_t bc = 0; bc < nbc; bc++)
+      blocks[br * nbc + bc] =
+          block_kept(mask, rows, cols, bh, bw, br, bc) > 0;
 }

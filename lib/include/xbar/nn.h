@@ -277,6 +277,14 @@ void xb_nn_mask_count(const unsigned char *mask, size_t rows, size_t cols,
                       size_t block_rows, size_t block_cols, size_t *kept,
                       size_t *tiles);
 
+/* The block grid of a mask, for a tile layer's block mask (xbar/tile.h
+ * xb_tiled_create): blocks (ceil(rows / block_rows) x ceil(cols /
+ * block_cols) bytes, row-major) gets 1 for a block holding any kept
+ * weight, 0 for an empty one (mask NULL: all 1). */
+void xb_nn_mask_blocks(const unsigned char *mask, size_t rows, size_t cols,
+                       size_t block_rows, size_t block_cols,
+                       unsigned char *blocks);
+
 #ifdef __cplusplus
 }
 #endif
