@@ -57,7 +57,10 @@
  * LSTM suffers most: Wg has only two block-rows (the 28 x rows, the 128 h
  * rows), so dropping half its blocks cuts a gate off from x or from h for
  * a whole group of 64 cells; the seed's LSTMs are 512 wide with 32 x 32
- * blocks. Random +-1 pixel shifts gave 0.9745-0.9770 for the dense MLP
+ * blocks. Two more points: --keep 0.25 (1 of W1's 4 blocks a block-row:
+ * 9 tiles of 30) gives the MLP 0.9605 with cgs (52736 weights) and 0.9490
+ * with hcgs (15104); --keep 1 --masks hcgs (level 2 only, no tile saved)
+ * gives the LSTM 0.9585 with 21248 weights. Random +-1 pixel shifts gave 0.9745-0.9770 for the dense MLP
  * over seeds and decay settings, +-2 shifts 0.9705.
  *
  * usage: nn_train [--net both|mlp|lstm] [--masks all|dense|cgs|hcgs]
