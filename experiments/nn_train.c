@@ -62,9 +62,6 @@
  * with hcgs (15104); --keep 1 --masks hcgs (level 2 only, no tile saved)
  * gives the LSTM 0.9585 with 21248 weights. Random +-1 pixel shifts gave 0.9745-0.9770 for the dense MLP
  * over seeds and decay settings, +-2 shifts 0.9705.
- *
- * usage: nn_train [--net both|mlp|lstm] [--masks all|dense|cgs|hcgs]
- *                 [--out DIR] [--eval DIR] [options below]
  */
 #include <cblas.h>
 #include <math.h>
@@ -94,84 +91,17 @@ typedef struct options {
   unsigned long long seed;
 } options;
 
-/* The option table: name, kind (s string, i int, d double), field, range,
- * help. */
-typedef struct opt_row {
-  const char *name;
-  char kind;
-  size_t off;
-  double lo, hi;
-  const char *help;
-} opt_row;
-
-#define O(f) offsetof(options, f)
-static const opt_row OPTS[] = {
-    {"net", 's', O(net), 0, 0, "both, mlp or lstm"},
-    {"masks", 's', O(masks), 0, 0, "all, dense, cgs or hcgs"},
-    {"out", 's', O(out), 0, 0, "folder of the .npy weights (default "
-                               "<MNIST cache>/nn)"},
-    {"eval", 's', O(eval), 0, 0, "folder: only evaluate saved weights"},
-    {"mlp-epochs", 'i', O(mlp_epochs), 1, 1000, "MLP epochs"},
-    {"lstm-epochs", 'i', O(lstm_epochs), 1, 1000, "LSTM epochs"},
-    {"mlp-lr", 'd', O(mlp_lr), 1e-6, 1, "MLP Adam step size"},
-    {"lstm-lr", 'd', O(lstm_lr), 1e-6, 1, "LSTM Adam step size"},
-    {"batch", 'i', O(batch), 1, 8000, "minibatch size"},
-    {"decay", 'd', O(decay), 0, 1, "decoupled weight decay"},
-    {"clip", 'd', O(clip), 0, 1e6, "LSTM gradient-norm clip (0: off)"},
-    {"shift", 'i', O(shift), 0, 8, "largest random shift, pixels"},
-    {"train", 'i', O(train), 1, 8000, "training digits (of [0, 8000))"},
-    {"hidden", 'i', O(hidden), 1, 4096, "LSTM cells (MLP: 256 hidden)"},
-    {"tile-rows", 'i', O(tile_rows), 1, 4096, "tile inputs (block rows)"},
-    {"tile-cols", 'i', O(tile_cols), 1, 4096,
-     "tile weight columns (block columns; 64 = a 128-column "
-     "differential-pair tile)"},
-    {"keep", 'd', O(keep), 0, 1, "fraction of blocks kept a block-row"},
-    {"sub", 'i', O(sub), 1, 4096, "HCGS sub-block side"},
-    {"sub-keep", 'd', O(sub_keep), 0, 1, "HCGS fraction of sub-blocks kept"},
-    {"seed", 'u', O(seed), 0, 0, "seed of init, masks, shifts, order"},
-};
-#undef O
-#define NOPTS (sizeof OPTS / sizeof OPTS[0])
-
-static void usage(void)
-{
-  printf("usage: " PROG " [--OPTION VALUE]...\n");
-  for (size_t k = 0; k < NOPTS; k++)
-    printf("  --%-12s %s\n", OPTS[k].name, OPTS[k].help);
-}
-
-static int parse(int argc, char **argv, options *o)
-{
-  *o = (options){"both", "all", NULL, NULL, 40, 25, 64, 1, 128, 64, 16,
-                 8000, 128, 2e-3, 2e-3, 1e-3, 1.0, 0.5, 0.25, 1};
-  for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-      usage();
-      exit(0);
-    }
-    const opt_row *r = NULL;
-    for (size_t k = 0; k < NOPTS && !r; k++)
-      if (strncmp(argv[i], "--", 2) == 0 && strcmp(argv[i] + 2, OPTS[k].name) == 0)
-        r = &OPTS[k];
-    const char *v = i + 1 < argc ? argv[++i] : NULL;
-    char *f = r ? (char *)o + r->off : NULL;
-    int ok = r && v;
-    if (ok && r->kind == 's')
-      *(const char **)f = v;
-    else if (ok && r->kind == 'i')
-      ok = xbx_parse_int(v, (int)r->lo, (int)r->hi, (int *)f);
-    else if (ok && r->kind == 'd')
-      ok = xbx_parse_double(v, r->lo, r->hi, (double *)f);
-    else if (ok)
-      ok = xbx_parse_u64(v, (unsigned long long *)f);
-    if (!ok) {
-      fprintf(stderr, PROG ": bad option %s%s%s (--help lists them)\n",
-              argv[i - (v != NULL)], v ? " " : "", v ? v : "");
-      return -1;
-    }
-  }
-  return 0;
-}
+static const xbx_prog prog = {
+  PROG,
+  "the float reference MLP and LSTM of the tile experiments",
+  "Trains the MLP 784-256-10 and the LSTM on sequential MNIST (28 steps of "
+  "28 pixels) in float on the cached digits [0, 8000) with random shifts, "
+  "dense, with CGS masks of tile-shaped blocks and with two-level HCGS "
+  "masks, tests them on [8000, 10000) and saves the weights as .npy "
+  "(--eval DIR only reads saved weights back and tests them).",
+  "<out>/<net>_<mask>_<tensor>.npy the weights (and <tensor>_mask.npy)\n"
+  "stdout one JSON line: accuracy, weights kept and tiles used per run",
+  "nn_train --net mlp --masks dense --mlp-epochs 5 --out /tmp/nn"};
 
 /* ---- data ---------------------------------------------------------------- */
 
@@ -349,9 +279,39 @@ static int train(xb_nn *nn, const options *o, const digits *tr,
 
 int main(int argc, char **argv)
 {
-  options o;
-  if (parse(argc, argv, &o) != 0)
-    return 2;
+  options o = {"both", "all", NULL, NULL, 40, 25, 64, 1, 128, 64, 16,
+                8000, 128, 2e-3, 2e-3, 1e-3, 1.0, 0.5, 0.25, 1};
+  int net = 0, mask = 0;
+  XBX_PARSE(prog,
+    XBX_CHOICE("net", &net, "both|mlp|lstm", "the networks to train"),
+    XBX_CHOICE("masks", &mask, "all|dense|cgs|hcgs", "the masks to train"),
+    XBX_STR("out", &o.out, "DIR",
+            "folder of the .npy weights (none: <MNIST cache>/nn)"),
+    XBX_STR("eval", &o.eval, "DIR", "only evaluate the weights saved there"),
+    XBX_INT("mlp-epochs", &o.mlp_epochs, "", 1, 1000, "MLP epochs"),
+    XBX_INT("lstm-epochs", &o.lstm_epochs, "", 1, 1000, "LSTM epochs"),
+    XBX_DOUBLE("mlp-lr", &o.mlp_lr, "", 1e-6, 1, "MLP Adam step size"),
+    XBX_DOUBLE("lstm-lr", &o.lstm_lr, "", 1e-6, 1, "LSTM Adam step size"),
+    XBX_INT("batch", &o.batch, "", 1, 8000, "minibatch size"),
+    XBX_DOUBLE("decay", &o.decay, "", 0, 1, "decoupled weight decay"),
+    XBX_DOUBLE("clip", &o.clip, "", 0, 1e6,
+               "LSTM gradient-norm clip (0: off)"),
+    XBX_INT("shift", &o.shift, "pixels", 0, 8, "largest random shift"),
+    XBX_INT("train", &o.train, "", 1, 8000, "training digits (of [0, 8000))"),
+    XBX_INT("hidden", &o.hidden, "", 1, 4096, "LSTM cells (MLP: 256 hidden)"),
+    XBX_INT("tile-rows", &o.tile_rows, "", 1, 4096,
+            "tile inputs (block rows)"),
+    XBX_INT("tile-cols", &o.tile_cols, "", 1, 4096,
+            "tile weight columns (block columns; 64 = a 128-column "
+            "differential-pair tile)"),
+    XBX_DOUBLE("keep", &o.keep, "", 0, 1,
+               "fraction of blocks kept a block-row"),
+    XBX_INT("sub", &o.sub, "", 1, 4096, "HCGS sub-block side"),
+    XBX_DOUBLE("sub-keep", &o.sub_keep, "", 0, 1,
+               "HCGS fraction of sub-blocks kept"),
+    XBX_U64("seed", &o.seed, "seed of init, masks, shifts and order"));
+  o.net = (const char *[]){"both", "mlp", "lstm"}[net];
+  o.masks = (const char *[]){"all", "dense", "cgs", "hcgs"}[mask];
   /* The products are small (a batch of 64): one BLAS thread beside the
    * OpenMP loops is faster (an LSTM epoch 4.8 s against 7.2 s with two)
    * and gives the same numbers. */
