@@ -6,7 +6,7 @@ BUILD ?= build
 SAN_BUILD ?= build-san
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = fuzz_ini fuzz_idx fuzz_lut fuzz_csv
+FUZZ_TARGETS = fuzz_ini fuzz_idx fuzz_lut fuzz_csv fuzz_npy
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined \

@@ -81,6 +81,56 @@ while IFS='|' read -r file want; do
   check "$file" "$want" $? "$work/log" "$out"
 done <<< "$cases"
 
+# Bad weight files, each as mlp_dense_W1.npy beside good other tensors:
+# the bad .npy files of tests/data/bad, a file of the wrong shape, and a
+# real W1 truncated, with a byte more, and with a NaN. (nn_train needs the
+# MNIST cache; without it these cases are skipped.)
+good=$work/good
+mkdir -p "$good"
+if "$bin/nn_train" --net mlp --masks dense --mlp-epochs 1 --train 64 \
+     --out "$good" > /dev/null 2> "$work/log"; then
+  w1=$good/mlp_dense_W1.npy
+  head -c -8 "$w1" > "$work/w1_truncated.npy"
+  { cat "$w1"; printf 'x'; } > "$work/w1_trailing.npy"
+  cp "$w1" "$work/w1_nan.npy"
+  printf '\000\000\000\000\000\000\370\177' |
+    dd of="$work/w1_nan.npy" bs=1 seek=200 conv=notrunc status=none
+  npy_cases="
+$work/w1_truncated.npy|invalid data
+$work/w1_trailing.npy|invalid data
+$work/w1_nan.npy|value is not a finite number
+$here/data/bad/npy_truncated.npy|size out of range
+$here/data/bad/npy_bad_magic.npy|malformed line
+$here/data/bad/npy_bad_version.npy|malformed line
+$here/data/bad/npy_bad_header.npy|malformed line
+$here/data/bad/npy_fortran.npy|unknown model type
+$here/data/bad/npy_big_endian.npy|unknown model type
+$here/data/bad/npy_huge.npy|size out of range
+"
+  while IFS='|' read -r file want; do
+    [ -n "$file" ] || continue
+    name=$(basename "$file" .npy)
+    out=$work/out_$name
+    weights=$work/weights_$name
+    mkdir -p "$out"
+    cp -r "$good" "$weights"
+    cp "$file" "$weights/mlp_dense_W1.npy"
+    (cd "$out" && "$bin/nn_train" --eval "$weights" --net mlp --masks dense \
+       > /dev/null 2> "$work/log")
+    check "$name.npy" "$want" $? "$work/log" "$out"
+  done <<< "$npy_cases"
+  out=$work/out_npy_missing
+  mkdir -p "$out" "$work/weights_none"
+  (cd "$out" && "$bin/nn_train" --eval "$work/weights_none" --net lstm \
+     --masks hcgs > /dev/null 2> "$work/log")
+  check "missing weights" "cannot open, read or write file" $? "$work/log" \
+    "$out"
+else
+  echo "bad_inputs: nn_train cannot train (no MNIST cache?), the 11 .npy" \
+       "cases skipped:" >&2
+  cat "$work/log" >&2
+fi
+
 # Resuming another study's result file: refused, the file unchanged.
 out=$work/out_resume
 mkdir -p "$out"

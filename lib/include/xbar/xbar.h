@@ -23,5 +23,7 @@
 #include <xbar/mvm.h>
 #include <xbar/tile.h>
 #include <xbar/mc.h>
+#include <xbar/npy.h>
+#include <xbar/nn.h>
 
 #endif
