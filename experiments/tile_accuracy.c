@@ -11,7 +11,7 @@
  * nn_train's default output). Without them the program stops with status 1
  * and asks for `nn_train` to be run first (it does not train itself: that
  * takes about 8 minutes on 2 cores). Test digits [8000, 8000 + test) of the
- * cache, pixels p / 255, as nn_train; the ranges are calibrated on the
+ * cache (the LSTM: the first lstm_test of them, default 1000), pixels p / 255, as nn_train; the ranges are calibrated on the
  * first `calib` training digits (xb_nn_tiles_calibrate: input full scale
  * and ADC full scale from float activations, TIMON's power-of-two range).
  *
@@ -75,7 +75,7 @@
 
 typedef struct options {
   const char *weights, *out;
-  int test, calib, every, retrain, rt, rt_train, quick;
+  int test, lstm_test, calib, every, retrain, rt, rt_train, quick;
   unsigned long long seed;
 } options;
 
@@ -93,6 +93,8 @@ static const opt_row OPTS[] = {
      "folder of nn_train's .npy weights (default <MNIST cache>/nn)"},
     {"out", 's', O(out), 0, 0, "folder of the CSV and PNG (default plots/)"},
     {"test", 'i', O(test), 1, 2000, "test digits (of [8000, 10000))"},
+    {"lstm-test", 'i', O(lstm_test), 1, 2000,
+     "test digits of the LSTM (the first of --test)"},
     {"calib", 'i', O(calib), 1, 8000, "calibration digits (training set)"},
     {"every", 'i', O(every), 1, 1000,
      "retraining: rewrite the tiles every N minibatches"},
@@ -107,8 +109,8 @@ static const opt_row OPTS[] = {
 
 static int parse(int argc, char **argv, options *o)
 {
-  *o = (options){NULL, SRC "/plots", 2000, 512, 8, 2, 2, 8000, 0, 1};
-  int set_test = 0, set_calib = 0, set_retrain = 0, set_rt = 0, set_tr = 0;
+  *o = (options){NULL, SRC "/plots", 2000, 1000, 512, 8, 2, 2, 8000, 0, 1};
+  int set_lt = 0, set_test = 0, set_calib = 0, set_retrain = 0, set_rt = 0, set_tr = 0;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
       printf("usage: " PROG " [--OPTION VALUE]...\n");
@@ -140,6 +142,7 @@ static int parse(int argc, char **argv, options *o)
     }
     set_test |= f == (char *)&o->test;
     set_calib |= f == (char *)&o->calib;
+    set_lt |= f == (char *)&o->lstm_test;
     set_retrain |= f == (char *)&o->retrain;
     set_rt |= f == (char *)&o->rt;
     set_tr |= f == (char *)&o->rt_train;
@@ -147,6 +150,7 @@ static int parse(int argc, char **argv, options *o)
   if (o->quick) {
     o->test = set_test ? o->test : 300;
     o->calib = set_calib ? o->calib : 128;
+    o->lstm_test = set_lt ? o->lstm_test : 300;
     o->retrain = set_retrain ? o->retrain : 1;
     o->rt = set_rt ? o->rt : 1;
     o->rt_train = set_tr ? o->rt_train : 2000;
@@ -245,18 +249,23 @@ static xb_nn_tiles *on_tiles(ctx *c, xb_nn *nn, const xb_device *dev, cfg k,
   return t;
 }
 
-static int accuracy(ctx *c, xb_nn *nn, double *acc)
+/* Test accuracy; the LSTM on the first lstm_test digits (its products
+ * are 28 a sample). */
+static int accuracy(ctx *c, int net, xb_nn *nn, double *acc)
 {
-  return xb_nn_accuracy(nn, c->te->x, c->te->y, c->te->n, acc, &c->e);
+  size_t n = c->te->n;
+  if (net == 1 && (size_t)c->o->lstm_test < n)
+    n = (size_t)c->o->lstm_test;
+  return xb_nn_accuracy(nn, c->te->x, c->te->y, n, acc, &c->e);
 }
 
 /* Accuracy of nn on tiles of k (ideal or exact wires). */
-static int tiled_accuracy(ctx *c, xb_nn *nn, int d, cfg k, int wires,
+static int tiled_accuracy(ctx *c, int net, xb_nn *nn, int d, cfg k, int wires,
                           double *acc, size_t *tiles)
 {
   xb_device *dev = device_of(c, d, k, &c->e);
   xb_nn_tiles *t = dev ? on_tiles(c, nn, dev, k, wires) : NULL;
-  int rc = t ? accuracy(c, nn, acc) : c->e.code;
+  int rc = t ? accuracy(c, net, nn, acc) : c->e.code;
   xb_nn_tiles_count(t, tiles, NULL);
   xb_nn_tiles_free(t);
   xb_device_free(dev);
@@ -279,7 +288,7 @@ static int retrain(ctx *c, rt_row *r)
   xb_nn *nn = load_net(c, r->net, "dense", &c->e);
   xb_device *dev = nn ? device_of(c, r->dev, r->k, &c->e) : NULL;
   xb_nn_tiles *t = dev ? on_tiles(c, nn, dev, r->k, 1) : NULL;
-  int rc = t ? accuracy(c, nn, &r->acc[0]) : c->e.code;
+  int rc = t ? accuracy(c, r->net, nn, &r->acc[0]) : c->e.code;
   size_t w0 = 0;
   double s0 = 0;
   xb_nn_tiles_writes(t, &w0, &s0);
@@ -323,7 +332,7 @@ static int retrain(ctx *c, rt_row *r)
     if (rc == XB_OK)
       rc = xb_nn_tiles_sync(t, &c->e);
     if (rc == XB_OK)
-      rc = accuracy(c, nn, &r->acc[ep]);
+      rc = accuracy(c, r->net, nn, &r->acc[ep]);
     fprintf(stderr, PROG ": retrain %s %s adc %d rw %g d2d %g T %d epoch %d: "
             "loss %.4f  test %.4f  %.1f s\n", NETS[r->net], DEVS[r->dev],
             r->k.adc, r->k.rw, r->k.d2d, r->k.tile, ep, loss_sum / (double)n,
@@ -405,7 +414,7 @@ int main(int argc, char **argv)
                 NETS[n], masks[m], o.weights, c.e.msg);
         return 1;
       }
-      if (accuracy(&c, nn, &fl[n][m]) != XB_OK) {
+      if (accuracy(&c, n, nn, &fl[n][m]) != XB_OK) {
         fprintf(stderr, PROG ": %s\n", c.e.msg);
         return 1;
       }
@@ -462,10 +471,10 @@ int main(int argc, char **argv)
             q->ideal = prev->ideal;
             q->exact = prev->exact;
             q->tiles = prev->tiles;
-          } else if (tiled_accuracy(&c, dense[n], d, q->k, 0, &q->ideal,
+          } else if (tiled_accuracy(&c, n, dense[n], d, q->k, 0, &q->ideal,
                                     &q->tiles) ||
                      (q->k.rw == 0 ? (q->exact = q->ideal, 0)
-                                   : tiled_accuracy(&c, dense[n], d, q->k, 1,
+                                   : tiled_accuracy(&c, n, dense[n], d, q->k, 1,
                                                     &q->exact, &q->tiles))) {
             fprintf(stderr, PROG ": %s\n", c.e.msg);
             return 1;
@@ -487,7 +496,7 @@ int main(int argc, char **argv)
       xb_nn *nn = load_net(&c, n, masks[m], &c.e);
       xb_device *dev = nn ? device_of(&c, 0, base, &c.e) : NULL;
       xb_nn_tiles *t = dev ? on_tiles(&c, nn, dev, base, 1) : NULL;
-      if (!t || accuracy(&c, nn, &sp_acc[n][m]) != XB_OK) {
+      if (!t || accuracy(&c, n, nn, &sp_acc[n][m]) != XB_OK) {
         fprintf(stderr, PROG ": %s\n", c.e.msg);
         return 1;
       }
@@ -558,7 +567,7 @@ int main(int argc, char **argv)
   xbx_file *g = xbx_file_open(csv2);
   if (!g)
     return 1;
-  fprintf(g->fp, "label,baseline,no_retrain,epoch1,epoch2,recovered\n");
+  fprintf(g->fp, "# label,baseline,no_retrain,epoch1,epoch2,recovered\n");
   for (int r = 0; r < nrt; r++) {
     const rt_row *w = &rows[r];
     const double e2 = o.retrain >= 2 ? w->acc[2] : NAN;
@@ -613,10 +622,10 @@ int main(int argc, char **argv)
     if (pts[j].dev == 0 && same(pts[j].k, base))
       b8[pts[j].net] = &pts[j];
   printf("{\"experiment\": \"" PROG "\", \"quick\": %s, \"test\": %d, "
-         "\"calib\": %d, \"seed\": %llu, \"weights\": \"%s\", "
+         "\"lstm_test\": %d, \"calib\": %d, \"seed\": %llu, \"weights\": \"%s\", "
          "\"devices\": {\"pcmo\": \"models/pcmo_park2013.ini\", \"lowr\": "
          "\"models/linear_lowr.ini (linear, 10-100 kOhm, 50 levels)\"}",
-         o.quick ? "true" : "false", o.test, o.calib, o.seed, o.weights);
+         o.quick ? "true" : "false", o.test, o.lstm_test, o.calib, o.seed, o.weights);
   for (int n = 0; n < 2; n++) {
     printf(", \"%s\": {\"float_acc\": %.4f", NETS[n], fl[n][0]);
     if (b8[n])

@@ -8,7 +8,7 @@
 # csv: blocks (index 4 (2 net + device) + sweep), net mlp/lstm, device
 # pcmo/lowr, sweep adc_bits/rw/d2d/tile; columns 4 value, 9 float, 10 ideal
 # wires, 11 exact IR drop, 12 tiles.
-# rt: label, baseline, no_retrain, epoch1, epoch2 (%, NaN: not run),
+# rt (header line commented): label, baseline, no_retrain, epoch1, epoch2 (%, NaN: not run),
 # recovered fraction; the last two rows are TIMON's K32 and K64.
 set terminal pngcairo size 2000,1500 font "Sans,11"
 set output png
@@ -47,7 +47,7 @@ set key top right
 set multiplot next
 set size 1,0.32
 set origin 0,0
-plot rt using ($2-$3):xtic(1) skip 1 lc rgb "#d02020" title "no retraining", \
-     rt using ($2-$4) skip 1 lc rgb "#f0a030" title "1 epoch", \
-     rt using ($2-$5) skip 1 lc rgb "#20a040" title "2 epochs"
+plot rt using ($2-$3):xtic(1) lc rgb "#d02020" title "no retraining", \
+     rt using ($2-$4) lc rgb "#f0a030" title "1 epoch", \
+     rt using ($2-$5) lc rgb "#20a040" title "2 epochs"
 unset multiplot
