@@ -18,13 +18,16 @@
  * and, for the LSTM, global gradient-norm clipping (default 1).
  *
  * Masks (seed 001 section II-B): "dense"; "cgs", every weight matrix cut
- * into tile x tile blocks (default 128) of which round(keep x blocks per
- * block-row) are kept in every block-row (at least one; default keep 0.5);
- * "hcgs", the same and then round(sub_keep x sub-blocks) of the sub x sub
- * sub-blocks of every sub-block-row of each kept block (default 32, 0.25).
+ * into blocks of one tile, tile_rows inputs by tile_cols weight columns
+ * (default 128 x 64: a 128 x 128 tile of differential pairs, the default
+ * of xbar/tile.h), of which round(keep x blocks per block-row) are kept in
+ * every block-row (at least one; default keep 0.5); "hcgs", the same and
+ * then round(sub_keep x sub-blocks) of the sub x sub sub-blocks of every
+ * sub-block-row of each kept block (default 16, 0.25: 8x fewer weights
+ * where a matrix has several block-columns).
  * Masks are drawn once before training and fixed (weights and gradients
  * zero outside). Reported per run: test accuracy, weights kept and tiles
- * used (tile x tile blocks holding any weight) over all weight matrices.
+ * used (blocks holding any weight) over all weight matrices.
  *
  * Output: progress lines on stderr (network, mask, epoch, loss, train and
  * test accuracy, time), one JSON line on stdout with every accuracy,
@@ -61,7 +64,8 @@ static const double PI = 3.14159265358979323846;
 
 typedef struct options {
   const char *net, *masks, *out, *eval;
-  int mlp_epochs, lstm_epochs, batch, shift, tile, sub, train, hidden;
+  int mlp_epochs, lstm_epochs, batch, shift, tile_rows, tile_cols, sub, train,
+      hidden;
   double mlp_lr, lstm_lr, decay, clip, keep, sub_keep;
   unsigned long long seed;
 } options;
@@ -93,7 +97,10 @@ static const opt_row OPTS[] = {
     {"shift", 'i', O(shift), 0, 8, "largest random shift, pixels"},
     {"train", 'i', O(train), 1, 8000, "training digits (of [0, 8000))"},
     {"hidden", 'i', O(hidden), 1, 4096, "LSTM cells (MLP: 256 hidden)"},
-    {"tile", 'i', O(tile), 1, 4096, "tile (level-1 block) side"},
+    {"tile-rows", 'i', O(tile_rows), 1, 4096, "tile inputs (block rows)"},
+    {"tile-cols", 'i', O(tile_cols), 1, 4096,
+     "tile weight columns (block columns; 64 = a 128-column "
+     "differential-pair tile)"},
     {"keep", 'd', O(keep), 0, 1, "fraction of blocks kept a block-row"},
     {"sub", 'i', O(sub), 1, 4096, "HCGS sub-block side"},
     {"sub-keep", 'd', O(sub_keep), 0, 1, "HCGS fraction of sub-blocks kept"},
@@ -111,8 +118,8 @@ static void usage(void)
 
 static int parse(int argc, char **argv, options *o)
 {
-  *o = (options){"both", "all", NULL, NULL, 40, 25, 64, 1, 128, 32, 8000,
-                 128, 2e-3, 2e-3, 1e-3, 1.0, 0.5, 0.25, 1};
+  *o = (options){"both", "all", NULL, NULL, 40, 25, 64, 1, 128, 64, 16,
+                 8000, 128, 2e-3, 2e-3, 1e-3, 1.0, 0.5, 0.25, 1};
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
       usage();
@@ -228,12 +235,13 @@ static int set_masks(xb_nn *nn, const options *o, const char *mask,
     xb_nn_tensor_get(nn, k, &t, NULL);
     if (!t.mvm || strcmp(mask, "dense") == 0)
       continue;
-    const size_t tile = (size_t)o->tile, sub = (size_t)o->sub;
-    const size_t nbc = (t.cols + tile - 1) / tile;
-    const size_t nsc = ((t.cols < tile ? t.cols : tile) + sub - 1) / sub;
+    const size_t tc = (size_t)o->tile_cols, sub = (size_t)o->sub;
+    const size_t nbc = (t.cols + tc - 1) / tc;
+    const size_t nsc = ((t.cols < tc ? t.cols : tc) + sub - 1) / sub;
     xb_nn_mask_params p;
     xb_param_defaults(&xb_nn_mask_param_set, &p);
-    p.block = o->tile;
+    p.block_rows = o->tile_rows;
+    p.block_cols = o->tile_cols;
     p.keep = (int)fmax(1.0, round(o->keep * (double)nbc));
     p.sub = strcmp(mask, "hcgs") == 0 ? o->sub : 0;
     p.sub_keep = (int)fmax(1.0, round(o->sub_keep * (double)nsc));
@@ -251,7 +259,7 @@ static int set_masks(xb_nn *nn, const options *o, const char *mask,
 }
 
 /* Weights kept and tiles used over every weight matrix. */
-static void count_usage(const xb_nn *nn, size_t tile, run *r)
+static void count_usage(const xb_nn *nn, const options *o, run *r)
 {
   r->weights = r->kept = r->tiles = r->tiles_dense = 0;
   for (size_t k = 0; k < xb_nn_tensors(nn); k++) {
@@ -260,8 +268,9 @@ static void count_usage(const xb_nn *nn, size_t tile, run *r)
     if (!t.mvm)
       continue;
     size_t kept, tiles, dense;
-    xb_nn_mask_count(t.mask, t.rows, t.cols, tile, &kept, &tiles);
-    xb_nn_mask_count(NULL, t.rows, t.cols, tile, NULL, &dense);
+    const size_t tr = (size_t)o->tile_rows, tc = (size_t)o->tile_cols;
+    xb_nn_mask_count(t.mask, t.rows, t.cols, tr, tc, &kept, &tiles);
+    xb_nn_mask_count(NULL, t.rows, t.cols, tr, tc, NULL, &dense);
     r->weights += t.rows * t.cols;
     r->kept += kept;
     r->tiles += tiles;
@@ -367,12 +376,12 @@ int main(int argc, char **argv)
       int rc = nn ? XB_OK : e.code;
       if (rc == XB_OK && o.eval) { /* the masks come with the weights */
         rc = xb_nn_load(nn, out, prefix, &e);
-        count_usage(nn, (size_t)o.tile, r);
+        count_usage(nn, &o, r);
         if (rc == XB_OK)
           rc = xb_nn_accuracy(nn, te.x, te.y, te.n, &r->acc, &e);
       } else if (rc == XB_OK) {
         rc = set_masks(nn, &o, r->mask, &e);
-        count_usage(nn, (size_t)o.tile, r);
+        count_usage(nn, &o, r);
         if (rc == XB_OK)
           rc = train(nn, &o, &tr, &te, r, &e);
         if (rc == XB_OK)
@@ -393,8 +402,8 @@ int main(int argc, char **argv)
     return status ? status : 2;
   }
   printf("{\"experiment\": \"" PROG "\", \"mode\": \"%s\", \"seed\": %llu, "
-         "\"tile\": %d, \"out\": \"%s\"",
-         o.eval ? "eval" : "train", o.seed, o.tile, out);
+         "\"tile_rows\": %d, \"tile_cols\": %d, \"out\": \"%s\"",
+         o.eval ? "eval" : "train", o.seed, o.tile_rows, o.tile_cols, out);
   for (int k = 0; k < nrun; k++) {
     const run *r = &runs[k];
     printf(", \"%s_%s\": {\"test_acc\": %.4f, \"weights_kept\": %zu, "

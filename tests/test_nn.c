@@ -430,7 +430,7 @@ START_TEST(test_masks)
   xb_param_defaults(&xb_nn_mask_param_set, &p);
   const size_t rows = 300, cols = 520; /* partial blocks both ways */
   unsigned char *m = malloc(rows * cols), *m2 = malloc(rows * cols);
-  p.block = 128;
+  p.block_rows = p.block_cols = 128;
   p.keep = 2; /* of 5 block-columns (4 full, one of 8) */
   xb_err e;
   ck_assert_int_eq(xb_nn_mask_make(rows, cols, &p, 1, 2, m, &e), XB_OK);
@@ -447,7 +447,7 @@ START_TEST(test_masks)
     ck_assert_int_eq(kept, 2);
   }
   size_t kept, tiles;
-  xb_nn_mask_count(m, rows, cols, 128, &kept, &tiles);
+  xb_nn_mask_count(m, rows, cols, 128, 128, &kept, &tiles);
   ck_assert_uint_eq(tiles, 6);
   ck_assert_int_eq(xb_nn_mask_make(rows, cols, &p, 1, 2, m2, &e), XB_OK);
   ck_assert_int_eq(memcmp(m, m2, rows * cols), 0); /* same seed, same */
@@ -460,7 +460,7 @@ START_TEST(test_masks)
   p.sub = 32;
   p.sub_keep = 1;
   ck_assert_int_eq(xb_nn_mask_make(256, 256, &p, 4, 0, m, &e), XB_OK);
-  xb_nn_mask_count(m, 256, 256, 128, &kept, &tiles);
+  xb_nn_mask_count(m, 256, 256, 128, 128, &kept, &tiles);
   ck_assert_uint_eq(kept, 256 * 256 / 8);
   ck_assert_uint_eq(tiles, 2);
   for (size_t r = 0; r < 256; r++) { /* 32 weights a row, in one sub-block */
@@ -469,9 +469,22 @@ START_TEST(test_masks)
       n += m[r * 256 + c];
     ck_assert_int_eq(n, 32);
   }
-  xb_nn_mask_count(NULL, 300, 520, 128, &kept, &tiles);
+  xb_nn_mask_count(NULL, 300, 520, 128, 128, &kept, &tiles);
   ck_assert_uint_eq(kept, 300 * 520);
   ck_assert_uint_eq(tiles, 15);
+
+  /* Tile-shaped blocks: 128 inputs x 64 weight columns (a 128 x 128
+   * differential-pair tile); 784 x 256 is 7 x 4 blocks, 2 kept a row. */
+  xb_param_defaults(&xb_nn_mask_param_set, &p);
+  ck_assert_int_eq(p.block_rows, 128);
+  ck_assert_int_eq(p.block_cols, 64);
+  p.keep = 2;
+  unsigned char *w1 = malloc(784 * 256);
+  ck_assert_int_eq(xb_nn_mask_make(784, 256, &p, 9, 1, w1, &e), XB_OK);
+  xb_nn_mask_count(w1, 784, 256, 128, 64, &kept, &tiles);
+  ck_assert_uint_eq(tiles, 14);
+  ck_assert_uint_eq(kept, 784 * 128);
+  free(w1);
   p.keep = 0;
   ck_assert_int_eq(xb_nn_mask_make(256, 256, &p, 4, 0, m, &e), XB_ERANGE);
   free(m);

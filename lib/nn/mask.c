@@ -58,11 +58,12 @@ int xb_nn_mask_make(size_t rows, size_t cols, const xb_nn_mask_params *p,
   int rc = xb_param_check(&xb_nn_mask_param_set, p, err);
   if (rc != XB_OK)
     return rc;
-  const size_t bs = (size_t)p->block, ss = (size_t)p->sub;
-  const size_t nbr = ceil_div(rows, bs), nbc = ceil_div(cols, bs);
+  const size_t br_ = (size_t)p->block_rows, bc_ = (size_t)p->block_cols;
+  const size_t ss = (size_t)p->sub;
+  const size_t nbr = ceil_div(rows, br_), nbc = ceil_div(cols, bc_);
   const size_t keep = (size_t)p->keep < nbc ? (size_t)p->keep : nbc;
   size_t *bi = malloc(nbc * sizeof *bi);
-  size_t *si = malloc((ss ? ceil_div(bs, ss) : 1) * sizeof *si);
+  size_t *si = malloc((ss ? ceil_div(bc_, ss) : 1) * sizeof *si);
   if (!bi || !si) {
     free(bi);
     free(si);
@@ -72,9 +73,9 @@ int xb_nn_mask_make(size_t rows, size_t cols, const xb_nn_mask_params *p,
   const uint64_t L1 = 0, L2 = UINT64_C(1) << 62;
   for (size_t br = 0; br < nbr; br++) {
     choose(bi, nbc, keep, seed, stream, L1 + ((uint64_t)br << 24));
-    const size_t r0 = br * bs, r1 = r0 + bs < rows ? r0 + bs : rows;
+    const size_t r0 = br * br_, r1 = r0 + br_ < rows ? r0 + br_ : rows;
     for (size_t q = 0; q < keep; q++) {
-      const size_t c0 = bi[q] * bs, c1 = c0 + bs < cols ? c0 + bs : cols;
+      const size_t c0 = bi[q] * bc_, c1 = c0 + bc_ < cols ? c0 + bc_ : cols;
       if (!ss) {
         fill(mask, cols, r0, r1, c0, c1);
         continue;
@@ -98,17 +99,17 @@ int xb_nn_mask_make(size_t rows, size_t cols, const xb_nn_mask_params *p,
 }
 
 void xb_nn_mask_count(const unsigned char *mask, size_t rows, size_t cols,
-                      size_t block, size_t *kept, size_t *tiles)
+                      size_t block_rows, size_t block_cols, size_t *kept,
+                      size_t *tiles)
 {
-  if (block == 0)
-    block = 1;
-  const size_t nbr = ceil_div(rows, block), nbc = ceil_div(cols, block);
+  const size_t bh = block_rows ? block_rows : 1, bw = block_cols ? block_cols : 1;
+  const size_t nbr = ceil_div(rows, bh), nbc = ceil_div(cols, bw);
   size_t nk = 0, nt = 0;
   for (size_t br = 0; br < nbr; br++)
     for (size_t bc = 0; bc < nbc; bc++) {
       size_t in = 0;
-      for (size_t r = br * block; r < rows && r < (br + 1) * block; r++)
-        for (size_t c = bc * block; c < cols && c < (bc + 1) * block; c++)
+      for (size_t r = br * bh; r < rows && r < (br + 1) * bh; r++)
+        for (size_t c = bc * bw; c < cols && c < (bc + 1) * bw; c++)
           in += mask ? mask[r * cols + c] != 0 : 1;
       nk += in;
       nt += in > 0;

@@ -88,18 +88,16 @@ int xb__nn_mvm(xb_nn *nn, size_t k, const float *x, size_t batch, float *y,
                xb_err *err)
 {
   xb__tensor *t = &nn->t[k];
-  if (t->dirty && t->be->program) {
-    int rc = t->be->program(t->ctx, t->w, t->rows, t->cols, err);
-    if (rc != XB_OK)
-      return xb__err_prefix(err, NULL, "back-end '%s', %s", t->be->name,
-                            t->name);
+  int rc = XB_OK;
+  if (t->dirty && t->be->program)
+    rc = t->be->program(t->ctx, t->w, t->rows, t->cols, err);
+  if (rc == XB_OK) {
+    t->dirty = 0;
+    rc = t->be->mvm(t->ctx, t->w, t->rows, t->cols, x, batch, y, err);
   }
-  t->dirty = 0;
-  int rc = t->be->mvm(t->ctx, t->w, t->rows, t->cols, x, batch, y, err);
   if (rc != XB_OK)
-    return xb__err_prefix(err, NULL, "back-end '%s', %s", t->be->name,
-                          t->name);
-  return XB_OK;
+    xb__err_prefix(err, NULL, "back-end '%s', %s", t->be->name, t->name);
+  return rc;
 }
 
 /* ---- the object ------------------------------------------------------------- */

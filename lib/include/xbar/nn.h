@@ -49,12 +49,14 @@
  * keeps masked weights at zero. Float32 arithmetic; products through
  * OpenBLAS sgemm, elementwise loops with OpenMP, every reduction in a
  * fixed order, so a result depends on the seed and the data, not on the
- * OpenMP thread count (OpenBLAS splits a product over its output, not
- * its inner sum).
+ * OpenMP thread count. OpenBLAS, as built on Debian, splits a product over
+ * its output rather than its inner sum: nn_train gives the same numbers
+ * with one and two BLAS threads (checked, not guaranteed by OpenBLAS).
  *
  * Block masks (CGS / HCGS, seed 001 section II-B and Fig. 2). A matrix is
- * cut into block x block tiles (the last block-row and block-column may
- * be partial). CGS keeps `keep` blocks in every block-row, chosen at
+ * cut into block_rows x block_cols blocks, one a tile (the weight block of
+ * a tile of xbar/tile.h: its rows by its K weight columns; the last
+ * block-row and block-column may be partial). CGS keeps `keep` blocks in every block-row, chosen at
  * random before training and fixed; the dropped blocks need no tile.
  * HCGS (two levels) cuts every kept block again into sub x sub sub-blocks
  * and keeps `sub_keep` of them in every sub-block-row of the block. A
@@ -239,8 +241,11 @@ int xb_nn_load(xb_nn *nn, const char *dir, const char *prefix, xb_err *err);
 
 /* Two-level coarse-grain sparsity. Section [mask]. */
 #define XB_NN_MASK_PARAMS(X)                                                  \
-  X(int, block, "1", 128, 1, 1 << 20,                                         \
-    "level-1 block side: the tile size (rows and columns)")                   \
+  X(int, block_rows, "1", 128, 1, 1 << 20,                                    \
+    "level-1 block rows: the inputs of a tile (xbar/tile.h rows)")            \
+  X(int, block_cols, "1", 64, 1, 1 << 20,                                     \
+    "level-1 block columns: the weight columns of a tile (xb_tile_grid's "    \
+    "K: 64 for a 128-column differential-pair tile)")                         \
   X(int, keep, "1", 1, 1, 1 << 20,                                            \
     "level-1 blocks kept in every block-row (at most the block-columns)")     \
   X(int, sub, "1", 0, 0, 1 << 20,                                             \
@@ -254,8 +259,8 @@ typedef struct xb_nn_mask_params {
 extern const xb_param_set xb_nn_mask_param_set;
 
 /* Fill mask (rows x cols bytes) with a CGS (p->sub = 0) or HCGS mask:
- * `keep` of the ceil(cols / block) blocks of every block-row (all of them
- * when keep is larger), then `sub_keep` of the sub-blocks of every
+ * `keep` of the ceil(cols / block_cols) blocks of every block-row (all
+ * of them when keep is larger), then `sub_keep` of the sub-blocks of every
  * sub-block-row inside each kept block. The choices are uniform without
  * replacement, from Philox stream (seed, stream) (see lib/nn/mask.c), so a
  * mask depends on the shape, p, seed and stream alone. Codes: XB_EINVAL
@@ -265,10 +270,12 @@ int xb_nn_mask_make(size_t rows, size_t cols, const xb_nn_mask_params *p,
                     uint64_t seed, uint64_t stream, unsigned char *mask,
                     xb_err *err);
 
-/* Usage of a rows x cols mask (NULL: dense) on block x block tiles:
- * *kept the weights kept, *tiles the tiles holding any (may be NULL). */
+/* Usage of a rows x cols mask (NULL: dense) on blocks of block_rows x
+ * block_cols (0 is taken as 1): *kept the weights kept, *tiles the blocks
+ * holding any (either may be NULL). */
 void xb_nn_mask_count(const unsigned char *mask, size_t rows, size_t cols,
-                      size_t block, size_t *kept, size_t *tiles);
+                      size_t block_rows, size_t block_cols, size_t *kept,
+                      size_t *tiles);
 
 
 /* ---- networks on tiles (lib/nn/nn_tiled.c; issue 17 part 3) ---------------
