@@ -16,8 +16,10 @@
  * and ADC full scale from float activations, TIMON's power-of-two range).
  *
  * Tiles (xbar/tile.h through the tiled back-end of xbar/nn.h): tile size T
- * means T rows x T weights, a differential pair per weight (T x 2T cells),
- * so that a tile is one T x T block of nn_train's CGS / HCGS masks;
+ * means T x T cells, T inputs by T / 2 weights (a differential pair per
+ * weight: xb_tile_grid's K, nn_train's default mask block of 128 x 64);
+ * a block of the tile grid gets a tile when the network's mask keeps a
+ * weight in it;
  * voltage-mode 8-bit inputs (unsigned where the inputs are >= 0), one
  * bipolar column ADC per weight column, 1 Ohm driver and sense resistance.
  * Devices: the PCMO preset (models/pcmo_park2013.ini: 23 MOhm / 6.84,
@@ -219,7 +221,7 @@ static xb_tile_params tile_params(cfg k, int wires)
   xb_tile_params p;
   xb_tile_params_default(&p);
   p.rows = k.tile;
-  p.cols = 2 * k.tile;
+  p.cols = k.tile; /* T / 2 weights a tile (differential pair) */
   p.wires = wires && k.rw > 0;
   p.rw = k.rw > 0 ? k.rw : 1e-6;
   p.x_max = 0;

@@ -17,7 +17,7 @@ set datafile missing "NaN"
 set grid lc rgb "#e0e0e0"
 set multiplot layout 3,4 title "MNIST networks on RRAM tiles: ideal wires (dashed) vs exact IR drop (solid); PCMO preset (blue) vs 10-100 kOhm linear (red)" font "Sans,13"
 nets = "MLP LSTM"
-xl = "ADC bits|wire resistance per segment (Ohm)|device-to-device sigma|tile size T (T x T weights, T x 2T cells)"
+xl = "ADC bits|wire resistance per segment (Ohm)|device-to-device sigma|tile size T (T x T cells, T x T/2 weights)"
 sw(s) = s == 0 ? "ADC bits" : s == 1 ? "rw (Ohm)" : s == 2 ? "d2d sigma" : "tile T"
 set yrange [0:1]
 set key bottom left box opaque font ",9"

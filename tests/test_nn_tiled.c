@@ -159,7 +159,8 @@ START_TEST(test_masked_tiles)
   xb_nn *mlp = xb_nn_mlp_create(2, sz, 3, &e);
   xb_nn_mask_params mp;
   xb_param_defaults(&xb_nn_mask_param_set, &mp);
-  mp.block = 16;
+  mp.block_rows = 16;
+  mp.block_cols = 16;
   mp.keep = 1;
   size_t want = 0;
   for (size_t k = 0; k < xb_nn_tensors(mlp); k += 2) {
@@ -169,7 +170,7 @@ START_TEST(test_masked_tiles)
     ck_assert_int_eq(xb_nn_mask_make(t.rows, t.cols, &mp, 9, k, m, &e), XB_OK);
     ck_assert_int_eq(xb_nn_mask_set(mlp, k, m, &e), XB_OK);
     size_t tiles;
-    xb_nn_mask_count(m, t.rows, t.cols, 16, NULL, &tiles);
+    xb_nn_mask_count(m, t.rows, t.cols, 16, 16, NULL, &tiles);
     want += tiles;
     free(m);
   }
