@@ -31,10 +31,12 @@
  * matrix whose recorded inputs are all >= 0 (pixels, ReLU outputs) gets
  * unsigned inputs, which gives its DAC one bit more.
  *
- * Workload: one tile build per matrix (rows array solves per tile, about
- * 1 s for the 784-256-10 MLP on 128 x 256 tiles with exact wires), then a
- * dgemm per tile row of blocks and an ADC conversion per weight column,
- * tile and input per product.
+ * Workload: one tile build per matrix (rows array solves per tile; the
+ * 784-256-10 MLP on 30 tiles of 128 x 128 cells with exact wires: about
+ * 5 s on the shared 2-core machine at a load of 8, measured by
+ * tile_accuracy's rewrite_s; ideal wires 0.2 s), then a dgemm per tile row
+ * of blocks and an ADC conversion per weight column, tile and input per
+ * product.
  */
 #include <cblas.h>
 #include <math.h>
