@@ -285,6 +285,71 @@ void xb_nn_mask_blocks(const unsigned char *mask, size_t rows, size_t cols,
                        size_t block_rows, size_t block_cols,
                        unsigned char *blocks);
 
+/* ---- networks on tiles (lib/nn/nn_tiled.c; issue 17 part 3) ---------------
+ *
+ * The tiled back-end: every weight matrix of a network on its own xb_tiled
+ * (xbar/tile.h), the weight mask turned into the tile layer's block mask
+ * (a block of the tile grid gets a tile only when the mask keeps a weight
+ * in it). The tiles are made from the network's weights at the first
+ * product (or calibration) and rewritten with xb_tiled_set_weights when
+ * the weights change, at most every `every`-th change (default 1); in
+ * between they hold the older weights. With xb_nn_grad this is
+ * hardware-aware retraining: the forward pass on the tiles, the gradient
+ * straight through to the ideal float weights. */
+#include <xbar/tile.h>
+
+/* The tiled back-end; its context is a matrix of an xb_nn_tiles. */
+extern const xb_nn_backend *xb_nn_backend_tiled;
+
+typedef struct xb_nn_tiles xb_nn_tiles;
+
+/* Put every weight matrix of nn on tiles of parameters p (NULL: the
+ * defaults; copied, checked) of device dev (NULL: the ideal float path;
+ * it must outlive the object), the cells' and ADCs' streams from seed
+ * (one per matrix). The masks set on nn now become block masks; later
+ * mask changes are not seen. nn's matrices are switched to the tiled
+ * back-end (nn must outlive the object; its biases stay digital). Nothing
+ * is programmed yet. NULL and err on failure (XB_EINVAL for NULL nn, the
+ * parameter check's codes, XB_ENOMEM), nn then unchanged. */
+xb_nn_tiles *xb_nn_tiles_create(xb_nn *nn, const xb_tile_params *p,
+                                const xb_device *dev, uint64_t seed,
+                                xb_err *err);
+
+/* Switch nn's matrices back to the ideal back-end and free the tiles.
+ * NULL is a no-op. */
+void xb_nn_tiles_free(xb_nn_tiles *t);
+
+/* Rewrite the tiles at most every `every`-th weight change (>= 1, else
+ * XB_EINVAL). */
+int xb_nn_tiles_set_every(xb_nn_tiles *t, unsigned every, xb_err *err);
+
+/* Make or rewrite every tile that holds older weights than the network
+ * (after training with every > 1, before measuring). Codes of
+ * xb_tiled_create / xb_tiled_set_weights. */
+int xb_nn_tiles_sync(xb_nn_tiles *t, xb_err *err);
+
+/* Ranges from n calibration samples x (n x input_dim): the network runs
+ * on them with float products, recording each matrix's inputs, then each
+ * matrix's tiles are made or brought up to date and calibrated on its
+ * inputs (xb_tiled_calibrate). With x_max = 0 in the parameters, a matrix
+ * whose recorded inputs are all >= 0 gets unsigned inputs (one DAC bit
+ * more). Codes: XB_EINVAL (NULL, n 0), XB_ENOMEM, the forward pass's and
+ * the tile layer's codes. */
+int xb_nn_tiles_calibrate(xb_nn_tiles *t, const float *x, size_t n,
+                          xb_err *err);
+
+/* Tiles in use over every matrix (*tiles) and those of the dense grid
+ * (*tiles_dense); either may be NULL. */
+void xb_nn_tiles_count(const xb_nn_tiles *t, size_t *tiles,
+                       size_t *tiles_dense);
+
+/* Tile writes so far (builds and rewrites) and the seconds they took. */
+void xb_nn_tiles_writes(const xb_nn_tiles *t, size_t *writes,
+                        double *seconds);
+
+/* The xb_tiled of tensor k (NULL: a bias, or not made yet). Owned by t. */
+xb_tiled *xb_nn_tiles_matrix(const xb_nn_tiles *t, size_t k);
+
 #ifdef __cplusplus
 }
 #endif
