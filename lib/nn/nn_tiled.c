@@ -146,15 +146,26 @@ static int grow(double **buf, size_t *cap, size_t need)
 
 /* ---- the back-end ---------------------------------------------------------- */
 
-static int tiled_program(void *ctx, const float *w, size_t rows, size_t cols,
-                         xb_err *err)
+/* The matrix a back-end call names must be the one its tiles were made
+ * for; then it is the matrix's current weights. */
+static int take_weights(tmat *m, const float *w, size_t rows, size_t cols,
+                        xb_err *err)
 {
-  tmat *m = ctx;
   if (rows != m->rows || cols != m->cols)
     return xb__err(err, XB_ESIZE,
                    "tiled back-end: a %zu x %zu matrix on tiles made for "
                    "%zu x %zu", rows, cols, m->rows, m->cols);
   m->w = w;
+  return XB_OK;
+}
+
+static int tiled_program(void *ctx, const float *w, size_t rows, size_t cols,
+                         xb_err *err)
+{
+  tmat *m = ctx;
+  int rc = take_weights(m, w, rows, cols, err);
+  if (rc)
+    return rc;
   if (!m->t) /* made at the first product */
     return XB_OK;
   if (!m->owner->recording && ++m->pending >= m->owner->every)
@@ -167,11 +178,9 @@ static int tiled_mvm(void *ctx, const float *w, size_t rows, size_t cols,
                      const float *x, size_t batch, float *y, xb_err *err)
 {
   tmat *m = ctx;
-  if (rows != m->rows || cols != m->cols)
-    return xb__err(err, XB_ESIZE,
-                   "tiled back-end: a %zu x %zu matrix on tiles made for "
-                   "%zu x %zu", rows, cols, m->rows, m->cols);
-  m->w = w;
+  int rc = take_weights(m, w, rows, cols, err);
+  if (rc)
+    return rc;
   if (m->owner->recording) { /* ideal product, inputs kept */
     if (grow(&m->rec, &m->reccap, (m->nrec + batch) * rows) != XB_OK)
       return xb__err(err, XB_ENOMEM, "calibration inputs of matrix %zu",
@@ -183,7 +192,7 @@ static int tiled_mvm(void *ctx, const float *w, size_t rows, size_t cols,
                 y, (int)cols);
     return XB_OK;
   }
-  int rc = m->t ? XB_OK : build(m, err);
+  rc = m->t ? XB_OK : build(m, err);
   if (rc != XB_OK)
     return rc;
   if (batch > m->cap) {
