@@ -53,6 +53,13 @@ class Owned:
         self._res = _Resource(h, free, [p._res for p in parents], keep)
         self._fin = weakref.finalize(self, self._res.release)
 
+    def _take(self, h, e, free, parents=()):
+        """Own h from a C constructor that filled the Err e: raise e's
+        exception when h is NULL."""
+        if not h:
+            errors.raise_err(e.code, e)
+        self._own(h, free, parents)
+
     def _adopt(self, parent_res):
         """Depend on another resource for as long as this object lives."""
         self._res.parents += (parent_res,)

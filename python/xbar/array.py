@@ -21,7 +21,7 @@ import numpy as np
 from ._lib import lib
 from ._handle import Owned
 from ._arrays import as_array, ptr
-from .errors import Err, check, raise_err
+from .errors import Err, check
 from . import params as _params
 from .device import Cells
 
@@ -113,9 +113,7 @@ class Array(Owned):
                 seg[axis] = rw
         e = Err()
         h = lib.xb_array_create(n, m, p._ptr(), C.byref(e))
-        if not h:
-            raise_err(e.code, e)
-        self._own(h, lib.xb_array_free)
+        self._take(h, e, lib.xb_array_free)
         self._cells = None
         self.shape = (n, m)
         if g is not None:

@@ -118,10 +118,8 @@ class Images(Owned):
 
     @classmethod
     def _wrap(cls, h, e):
-        if not h:
-            raise_err(e.code, e)
         im = cls.__new__(cls)
-        im._own(h, lib.xb_images_free)
+        im._take(h, e, lib.xb_images_free)
         return im
 
     @property

@@ -18,7 +18,7 @@ import numpy as np
 from ._lib import lib
 from ._handle import Owned
 from ._arrays import as_array, ptr
-from .errors import Err, check, raise_err
+from .errors import Err, check
 from . import params as _params
 
 __all__ = ["Device", "Cells", "ExpFit", "fit", "device_types", "exp_b",
@@ -105,9 +105,7 @@ class Device(Owned):
         self._init(h, e)
 
     def _init(self, h, e):
-        if not h:
-            raise_err(e.code, e)
-        self._own(h, lib.xb_device_free)
+        self._take(h, e, lib.xb_device_free)
 
     @classmethod
     def _wrap(cls, h, e):
@@ -217,9 +215,7 @@ class Cells(Owned):
             raise ValueError("n must be >= 0")
         e = Err()
         h = lib.xb_cells_create(device._h, n, int(seed), C.byref(e))
-        if not h:
-            raise_err(e.code, e)
-        self._own(h, lib.xb_cells_free, parents=(device,))
+        self._take(h, e, lib.xb_cells_free, parents=(device,))
         self.device = device
         self.seed = int(seed)
 

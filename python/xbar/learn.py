@@ -86,7 +86,7 @@ import numpy as np
 from ._lib import lib, declare, path as _library_path
 from ._handle import Owned
 from ._arrays import as_array, ptr
-from .errors import Err, check, raise_err, StateError
+from .errors import Err, check, StateError
 from . import params as _params
 
 __all__ = ["ParcaLearner", "DictionaryLearner", "Eval", "Writes",
@@ -173,9 +173,7 @@ class _Learner(Owned):
     def __init__(self, dim, p, D0, seed):
         e = Err()
         h = lib.xb_learner_create(dim, p._ptr(), ptr(D0), seed, C.byref(e))
-        if not h:
-            raise_err(e.code, e)
-        self._own(h, lib.xb_learner_free)
+        self._take(h, e, lib.xb_learner_free)
 
     def attach(self, device, read, write, array):
         e = Err()

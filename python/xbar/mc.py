@@ -79,9 +79,7 @@ class Study(Owned):
         self._init(h, e)
 
     def _init(self, h, e):
-        if not h:
-            raise_err(e.code, e)
-        self._own(h, lib.xb_mc_study_free)
+        self._take(h, e, lib.xb_mc_study_free)
 
     @classmethod
     def load(cls, path):

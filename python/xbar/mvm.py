@@ -15,7 +15,7 @@ import numpy as np
 from ._lib import lib
 from ._handle import Owned
 from ._arrays import as_array, ptr
-from .errors import Err, check, raise_err
+from .errors import Err, check
 from . import params as _params
 
 __all__ = ["Sar", "Sliced", "SLICES_MAX"]
@@ -37,9 +37,7 @@ class Sar(Owned):
         e = Err()
         h = lib.xb_sar_create(None if p is None else p._ptr(), int(seed),
                               C.byref(e))
-        if not h:
-            raise_err(e.code, e)
-        self._own(h, lib.xb_sar_free)
+        self._take(h, e, lib.xb_sar_free)
 
     @property
     def params(self):
@@ -100,9 +98,7 @@ class Sliced(Owned):
         e = Err()
         h = lib.xb_sliced_create(int(rows), int(cols), C.byref(lay),
                                  C.byref(e))
-        if not h:
-            raise_err(e.code, e)
-        self._own(h, lib.xb_sliced_free)
+        self._take(h, e, lib.xb_sliced_free)
         self.shape = (int(rows), int(cols))
 
     @property

@@ -15,7 +15,7 @@ import numpy as np
 from ._lib import lib
 from ._handle import Owned
 from ._arrays import as_array, ptr
-from .errors import Err, check, raise_err, UnknownTypeError
+from .errors import Err, check, UnknownTypeError
 from . import params as _params
 from .array import Array, axis_code, _unselected
 
@@ -35,22 +35,22 @@ class _TrStatsC(C.Structure):
 TransientStats = namedtuple("TransientStats", "steps events seconds")
 
 
+def _per_code(fn, codes):
+    """fn (a C function of one unsigned) over every entry of codes."""
+    s = np.asarray(codes)
+    out = np.vectorize(lambda k: fn(int(k)), otypes=[np.uint32])(s) \
+        if s.size else np.empty(s.shape, np.uint32)
+    return int(out) if out.ndim == 0 else out
+
+
 def thermometer(spikes):
     """8-bit thermometer code(s) of spike count(s)."""
-    s = np.asarray(spikes)
-    out = np.vectorize(lambda k: lib.xb_read_thermometer(int(k)),
-                       otypes=[np.uint32])(s) if s.size else \
-        np.empty(s.shape, np.uint32)
-    return int(out) if out.ndim == 0 else out
+    return _per_code(lib.xb_read_thermometer, spikes)
 
 
 def encode(thermo):
     """3-bit binary encoding(s) of thermometer code(s)."""
-    s = np.asarray(thermo)
-    out = np.vectorize(lambda k: lib.xb_read_encode(int(k)),
-                       otypes=[np.uint32])(s) if s.size else \
-        np.empty(s.shape, np.uint32)
-    return int(out) if out.ndim == 0 else out
+    return _per_code(lib.xb_read_encode, thermo)
 
 
 class ReadCircuit(Owned):
@@ -77,9 +77,7 @@ class ReadCircuit(Owned):
         self._init(h, e)
 
     def _init(self, h, e):
-        if not h:
-            raise_err(e.code, e)
-        self._own(h, lib.xb_read_free)
+        self._take(h, e, lib.xb_read_free)
 
     @classmethod
     def load(cls, path):
