@@ -123,30 +123,29 @@ static void run_net(xb_nn *nn, const xb_device *dev, double tol, int lo_neg)
   free(lt);
 }
 
-START_TEST(test_float_tiles)
+/* The small MLP and LSTM of these tests through run_net on dev. */
+static void run_both(const xb_device *dev, double tol)
 {
   xb_err e;
   const size_t sz[3] = {50, 40, 10};
   xb_nn *mlp = xb_nn_mlp_create(2, sz, 3, &e);
-  run_net(mlp, NULL, 1e-5, 0);
+  run_net(mlp, dev, tol, 0);
   xb_nn *lstm = xb_nn_lstm_create(5, 6, 12, 4, 3, &e);
-  run_net(lstm, NULL, 1e-5, 1);
+  run_net(lstm, dev, tol, 1);
   xb_nn_free(mlp);
   xb_nn_free(lstm);
+}
+
+START_TEST(test_float_tiles)
+{
+  run_both(NULL, 1e-5);
 }
 END_TEST
 
 START_TEST(test_ideal_tiles)
 {
-  xb_err e;
   xb_device *dev = ideal_device();
-  const size_t sz[3] = {50, 40, 10};
-  xb_nn *mlp = xb_nn_mlp_create(2, sz, 3, &e);
-  run_net(mlp, dev, 2e-3, 0);
-  xb_nn *lstm = xb_nn_lstm_create(5, 6, 12, 4, 3, &e);
-  run_net(lstm, dev, 2e-3, 1);
-  xb_nn_free(mlp);
-  xb_nn_free(lstm);
+  run_both(dev, 2e-3);
   xb_device_free(dev);
 }
 END_TEST
